@@ -1,0 +1,180 @@
+//! kefu's control API under `/_kefu/`: the human side (invited users,
+//! workers, followers) and the test harness (clock, reset).
+
+use serde::{Deserialize, Serialize};
+
+/// Every control error: an HTTP status plus this body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlError {
+    /// A stable, machine-readable code (`app_not_found`, ...).
+    pub error: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// `POST /_kefu/apps` body; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateApp {
+    /// Chosen appid (generated when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    /// Chosen secret (generated when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// `official_account`, `service_account` (default), `mini_program`, `mini_game`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    /// Certified (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified: Option<bool>,
+    /// The account's WeChat ID, the kf account suffix (generated when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_id: Option<String>,
+}
+
+/// `PATCH /_kefu/apps/{appid}` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchApp {
+    /// New certification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified: Option<bool>,
+    /// New account type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    /// Switch the new customer service on or off (off: 65400 everywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kf_enabled: Option<bool>,
+}
+
+/// An app's settings and credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    /// The appid.
+    pub appid: String,
+    /// The AppSecret.
+    pub secret: String,
+    /// Account type name.
+    pub account_type: String,
+    /// Certified or not.
+    pub certified: bool,
+    /// The kf account suffix.
+    pub wechat_id: String,
+    /// `gh_...`.
+    pub original_id: String,
+    /// New customer service switched on.
+    pub kf_enabled: bool,
+}
+
+/// A kf account as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KfState {
+    /// `prefix@wechat_id`.
+    pub kf_account: String,
+    /// Number within the app.
+    pub kf_id: i64,
+    /// Nickname.
+    pub nickname: String,
+    /// Bound worker.
+    pub worker: Option<String>,
+    /// Worker online.
+    pub online: bool,
+    /// Invited WeChat ID.
+    pub invite_wx: Option<String>,
+    /// Invitation expiry.
+    pub invite_expire_time: Option<i64>,
+    /// `waiting`, `rejected`, `expired`.
+    pub invite_status: Option<String>,
+    /// Sessions held.
+    pub accepted_case: i64,
+}
+
+/// A follower as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FanState {
+    /// The openid.
+    pub openid: String,
+    /// Follows now.
+    pub subscribed: bool,
+    /// Last follow time.
+    pub followed_at: i64,
+}
+
+/// An open session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionState {
+    /// The follower.
+    pub openid: String,
+    /// The serving account.
+    pub kf_account: String,
+    /// When it opened.
+    pub createtime: i64,
+}
+
+/// `GET /_kefu/apps/{appid}`: the app's whole state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppState {
+    /// Settings and credentials.
+    pub app: AppInfo,
+    /// Kf accounts by `kf_id`.
+    pub kf_accounts: Vec<KfState>,
+    /// Followers.
+    pub followers: Vec<FanState>,
+    /// Open sessions.
+    pub sessions: Vec<SessionState>,
+    /// Followers waiting for a kf, in arrival order.
+    pub waiting: Vec<String>,
+}
+
+/// `POST /_kefu/apps/{appid}/fans` body and answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Follow {
+    /// Chosen openid (generated, 28 characters, when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+}
+
+/// Answer to a follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Followed {
+    /// The follower's openid.
+    pub openid: String,
+}
+
+/// `PUT /_kefu/apps/{appid}/kf/{kf_account}/status` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerStatus {
+    /// Logged in to the kf client or not.
+    pub online: bool,
+}
+
+/// `PUT /_kefu/wechat-users/{wx}` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WechatUser {
+    /// `false` makes `inviteworker` answer 65409 for this WeChat ID.
+    pub exists: bool,
+}
+
+/// `POST /_kefu/clock/advance` body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advance {
+    /// Seconds to move the virtual clock forward.
+    pub seconds: i64,
+}
+
+/// `GET /_kefu/clock` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clock {
+    /// The virtual now (unix seconds).
+    pub now: i64,
+    /// Seconds the virtual clock runs ahead of the real one.
+    pub offset: i64,
+}
+
+/// `GET /_kefu/health` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok` or `degraded`.
+    pub status: String,
+    /// Storage backend name.
+    pub store: String,
+}

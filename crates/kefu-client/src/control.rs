@@ -1,0 +1,183 @@
+//! kefu's control API (`/_kefu/`): the human side and the test harness.
+
+use crate::ClientError;
+use kefu_api::control as c;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A client for one kefu server's control API.
+#[derive(Debug, Clone)]
+pub struct ControlClient {
+    http: reqwest::Client,
+    base: String,
+    admin_token: Option<String>,
+}
+
+impl ControlClient {
+    /// A control client for `base_url`, with the server's admin token if it has one.
+    pub fn new(base_url: &str, admin_token: Option<&str>) -> ControlClient {
+        ControlClient {
+            http: reqwest::Client::new(),
+            base: base_url.trim_end_matches('/').to_owned(),
+            admin_token: admin_token.map(str::to_owned),
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let req = self
+            .http
+            .request(method, format!("{}/_kefu{path}", self.base));
+        match &self.admin_token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+        let res = req.send().await?;
+        let status = res.status();
+        let bytes = res.bytes().await?;
+        if !status.is_success() {
+            let body: c::ControlError = serde_json::from_slice(&bytes).unwrap_or(c::ControlError {
+                error: "unknown".into(),
+                message: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+            return Err(ClientError::Control {
+                status: status.as_u16(),
+                error: body.error,
+                message: body.message,
+            });
+        }
+        let bytes: &[u8] = if status == StatusCode::NO_CONTENT {
+            b"null"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ClientError> {
+        let req = self.request(method, path);
+        self.send(match body {
+            Some(b) => req.json(b),
+            None => req,
+        })
+        .await
+    }
+
+    /// `POST /_kefu/apps`.
+    pub async fn create_app(&self, req: &c::CreateApp) -> Result<c::AppInfo, ClientError> {
+        self.call(Method::POST, "/apps", Some(req)).await
+    }
+
+    /// `GET /_kefu/apps`.
+    pub async fn list_apps(&self) -> Result<Vec<c::AppInfo>, ClientError> {
+        self.call::<(), _>(Method::GET, "/apps", None).await
+    }
+
+    /// `GET /_kefu/apps/{appid}`.
+    pub async fn app_state(&self, appid: &str) -> Result<c::AppState, ClientError> {
+        self.call::<(), _>(Method::GET, &format!("/apps/{appid}"), None)
+            .await
+    }
+
+    /// `PATCH /_kefu/apps/{appid}`.
+    pub async fn patch_app(
+        &self,
+        appid: &str,
+        req: &c::PatchApp,
+    ) -> Result<c::AppInfo, ClientError> {
+        self.call(Method::PATCH, &format!("/apps/{appid}"), Some(req))
+            .await
+    }
+
+    /// `POST /_kefu/apps/{appid}/fans`: a user follows the app.
+    pub async fn follow(
+        &self,
+        appid: &str,
+        openid: Option<&str>,
+    ) -> Result<c::Followed, ClientError> {
+        let body = c::Follow {
+            openid: openid.map(str::to_owned),
+        };
+        self.call(Method::POST, &format!("/apps/{appid}/fans"), Some(&body))
+            .await
+    }
+
+    /// The invited user accepts (`true`) or rejects (`false`) the invitation.
+    pub async fn answer_invitation(
+        &self,
+        appid: &str,
+        kf_account: &str,
+        accept: bool,
+    ) -> Result<c::KfState, ClientError> {
+        let verb = if accept { "accept" } else { "reject" };
+        self.call::<(), _>(
+            Method::POST,
+            &format!("/apps/{appid}/kf/{kf_account}/invitation/{verb}"),
+            None,
+        )
+        .await
+    }
+
+    /// The bound worker logs in or out.
+    pub async fn set_worker_online(
+        &self,
+        appid: &str,
+        kf_account: &str,
+        online: bool,
+    ) -> Result<c::KfState, ClientError> {
+        let body = c::WorkerStatus { online };
+        self.call(
+            Method::PUT,
+            &format!("/apps/{appid}/kf/{kf_account}/status"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Marks a WeChat ID as existing or not (65409 for `inviteworker`).
+    pub async fn set_wechat_user(
+        &self,
+        wx: &str,
+        exists: bool,
+    ) -> Result<c::WechatUser, ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/wechat-users/{wx}"),
+            Some(&c::WechatUser { exists }),
+        )
+        .await
+    }
+
+    /// `GET /_kefu/clock`.
+    pub async fn clock(&self) -> Result<c::Clock, ClientError> {
+        self.call::<(), _>(Method::GET, "/clock", None).await
+    }
+
+    /// `POST /_kefu/clock/advance`.
+    pub async fn advance_clock(&self, seconds: i64) -> Result<c::Clock, ClientError> {
+        self.call(
+            Method::POST,
+            "/clock/advance",
+            Some(&c::Advance { seconds }),
+        )
+        .await
+    }
+
+    /// `POST /_kefu/reset`: wipes all state.
+    pub async fn reset(&self) -> Result<(), ClientError> {
+        self.call::<(), ()>(Method::POST, "/reset", None).await
+    }
+
+    /// `GET /_kefu/health`.
+    pub async fn health(&self) -> Result<c::Health, ClientError> {
+        self.call::<(), _>(Method::GET, "/health", None).await
+    }
+}

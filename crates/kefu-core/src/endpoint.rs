@@ -1,0 +1,228 @@
+//! The table of endpoints: method, scope (which account types may call, and
+//! whether they must be certified) and third-party permission sets.
+//!
+//! One table for all endpoints, so that the server's authority check and the
+//! documentation can never disagree.
+
+use crate::app::{AccountType, App};
+use crate::errcode::ErrCode;
+
+/// Whether an account type may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Not callable by this account type (48001).
+    No,
+    /// Callable (✔).
+    Yes,
+    /// Callable by certified accounts only (仅认证).
+    CertifiedOnly,
+}
+
+/// Which HTTP methods an endpoint accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// POST only; GET answers 43002.
+    Post,
+    /// GET, and POST as well.
+    Get,
+    /// Both, as documented (`kfaccount/del`).
+    Both,
+}
+
+/// One row of the endpoint table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The documented path.
+    pub path: &'static str,
+    /// Accepted methods.
+    pub method: Method,
+    /// Access for Mini Program, Official Account, Service Account, MiniGame.
+    pub scope: [Access; 4],
+    /// Third-party permission sets, any one of which allows the call.
+    pub perm_sets: &'static [u32],
+    /// Whether the endpoint needs an `access_token` at all.
+    pub needs_token: bool,
+}
+
+use Access::{CertifiedOnly as C, No as N, Yes as Y};
+
+const ALL_TYPES: [Access; 4] = [Y, Y, Y, Y];
+const MP_OA_SA_MG: [Access; 4] = [Y, C, C, Y];
+const OA_SA_ONLY: [Access; 4] = [N, C, C, N];
+const KF_SETS: &[u32] = &[1, 6, 19, 100, 101];
+const SESSION_SETS: &[u32] = &[1, 6, 100, 101];
+
+const fn ep(
+    path: &'static str,
+    method: Method,
+    scope: [Access; 4],
+    perm_sets: &'static [u32],
+) -> Endpoint {
+    Endpoint {
+        path,
+        method,
+        scope,
+        perm_sets,
+        needs_token: true,
+    }
+}
+
+const fn credential(path: &'static str, method: Method) -> Endpoint {
+    Endpoint {
+        path,
+        method,
+        scope: ALL_TYPES,
+        perm_sets: &[],
+        needs_token: false,
+    }
+}
+
+/// Every endpoint kefu answers on the WeChat side.
+pub const ENDPOINTS: &[Endpoint] = &[
+    credential("/cgi-bin/token", Method::Get),
+    credential("/cgi-bin/stable_token", Method::Post),
+    credential("/cgi-bin/clear_quota/v2", Method::Post),
+    ep("/cgi-bin/clear_quota", Method::Post, ALL_TYPES, &[]),
+    ep(
+        "/customservice/kfaccount/add",
+        Method::Post,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep(
+        "/customservice/kfaccount/update",
+        Method::Post,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+    ep(
+        "/customservice/kfaccount/del",
+        Method::Both,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep(
+        "/customservice/kfaccount/uploadheadimg",
+        Method::Post,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+    ep(
+        "/customservice/kfaccount/inviteworker",
+        Method::Post,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep(
+        "/cgi-bin/customservice/getkflist",
+        Method::Get,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep(
+        "/cgi-bin/customservice/getonlinekflist",
+        Method::Get,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep(
+        "/customservice/kfsession/create",
+        Method::Post,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+];
+
+/// Looks an endpoint up by its documented path.
+pub fn find(path: &str) -> Option<&'static Endpoint> {
+    ENDPOINTS.iter().find(|e| e.path == path)
+}
+
+impl Endpoint {
+    /// The access an account type has to this endpoint.
+    pub fn access(&self, t: AccountType) -> Access {
+        let i = match t {
+            AccountType::MiniProgram => 0,
+            AccountType::OfficialAccount => 1,
+            AccountType::ServiceAccount => 2,
+            AccountType::MiniGame => 3,
+        };
+        self.scope[i]
+    }
+
+    /// 48001 unless the app's type and certification allow this endpoint.
+    pub fn authorize(&self, app: &App) -> Result<(), ErrCode> {
+        match self.access(app.account_type) {
+            Access::Yes => Ok(()),
+            Access::CertifiedOnly if app.certified => Ok(()),
+            _ => Err(ErrCode::ApiUnauthorized),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{AppId, Timestamp};
+
+    fn app(account_type: AccountType, certified: bool) -> App {
+        App {
+            appid: AppId::new("wx0"),
+            secret: String::new(),
+            account_type,
+            certified,
+            wechat_id: "test".into(),
+            original_id: "gh_0".into(),
+            kf_enabled: true,
+            next_kf_id: 1001,
+            created_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn session_create_is_for_certified_official_and_service_accounts_only() {
+        let create = find("/customservice/kfsession/create").unwrap();
+        assert_eq!(
+            create.authorize(&app(AccountType::ServiceAccount, true)),
+            Ok(())
+        );
+        assert_eq!(
+            create.authorize(&app(AccountType::OfficialAccount, true)),
+            Ok(())
+        );
+        for (t, c) in [
+            (AccountType::ServiceAccount, false),
+            (AccountType::OfficialAccount, false),
+            (AccountType::MiniProgram, true),
+            (AccountType::MiniGame, true),
+        ] {
+            assert_eq!(create.authorize(&app(t, c)), Err(ErrCode::ApiUnauthorized));
+        }
+    }
+
+    #[test]
+    fn inviteworker_lets_uncertified_mini_programs_in() {
+        let invite = find("/customservice/kfaccount/inviteworker").unwrap();
+        assert_eq!(
+            invite.authorize(&app(AccountType::MiniProgram, false)),
+            Ok(())
+        );
+        assert_eq!(invite.authorize(&app(AccountType::MiniGame, false)), Ok(()));
+        assert_eq!(
+            invite.authorize(&app(AccountType::OfficialAccount, false)),
+            Err(ErrCode::ApiUnauthorized)
+        );
+        assert_eq!(invite.perm_sets, &[1, 6, 19, 100, 101]);
+    }
+
+    #[test]
+    fn paths_are_unique() {
+        for (i, a) in ENDPOINTS.iter().enumerate() {
+            assert!(
+                ENDPOINTS[i + 1..].iter().all(|b| b.path != a.path),
+                "{}",
+                a.path
+            );
+        }
+    }
+}

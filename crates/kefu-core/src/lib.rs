@@ -1,0 +1,29 @@
+//! The rules of WeChat's customer-service (kf) API, as a pure library.
+//!
+//! Nothing here does IO, reads the clock or draws random numbers: callers pass
+//! `now` and any generated value in, and get back decisions and new records.
+//! The store persists what this crate decides; the server sequences the two.
+//!
+//! # Layout
+//! - [`ids`]: newtypes for every identifier that crosses a crate boundary.
+//! - [`errcode`]: the one table of WeChat error codes and their errmsg texts.
+//! - [`app`]: an app (Official Account, Service Account, Mini Program, MiniGame).
+//! - [`endpoint`]: the table of endpoints with their scope and permission sets.
+//! - [`token`]: access-token lifecycle (`cgi-bin/token`, `stable_token`).
+//! - [`quota`]: daily and per-minute call counters on the virtual clock.
+//! - [`kf`]: kf accounts, invitations and workers.
+//! - [`session`]: followers and kf sessions.
+//! - [`limits`]: the tunable limits (invitation lifetime, bindings per worker).
+
+pub mod app;
+pub mod endpoint;
+pub mod errcode;
+pub mod ids;
+pub mod kf;
+pub mod limits;
+pub mod quota;
+pub mod session;
+pub mod token;
+
+pub use errcode::ErrCode;
+pub use ids::Timestamp;

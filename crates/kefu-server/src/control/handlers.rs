@@ -1,0 +1,114 @@
+//! Control-API handlers: extract, call one service function, return.
+
+use super::CJson;
+use crate::error::ControlError;
+use crate::service::apps::{self, KfAction};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kefu_api::control as c;
+
+type CResult<T> = Result<Json<T>, ControlError>;
+
+pub(crate) async fn create_app(
+    State(s): State<AppState>,
+    CJson(req): CJson<c::CreateApp>,
+) -> Result<Response, ControlError> {
+    let app = apps::create_app(&s, req).await?;
+    Ok((StatusCode::CREATED, Json(app)).into_response())
+}
+
+pub(crate) async fn list_apps(State(s): State<AppState>) -> CResult<Vec<c::AppInfo>> {
+    apps::list_apps(&s).await.map(Json)
+}
+
+pub(crate) async fn app_state(
+    State(s): State<AppState>,
+    Path(appid): Path<String>,
+) -> CResult<c::AppState> {
+    apps::app_state(&s, appid).await.map(Json)
+}
+
+pub(crate) async fn patch_app(
+    State(s): State<AppState>,
+    Path(appid): Path<String>,
+    CJson(req): CJson<c::PatchApp>,
+) -> CResult<c::AppInfo> {
+    apps::patch_app(&s, appid, req).await.map(Json)
+}
+
+pub(crate) async fn follow(
+    State(s): State<AppState>,
+    Path(appid): Path<String>,
+    CJson(req): CJson<c::Follow>,
+) -> CResult<c::Followed> {
+    apps::follow(&s, appid, req).await.map(Json)
+}
+
+pub(crate) async fn accept_invitation(
+    State(s): State<AppState>,
+    Path((appid, kf)): Path<(String, String)>,
+) -> CResult<c::KfState> {
+    apps::kf_action(&s, appid, kf, KfAction::Accept)
+        .await
+        .map(Json)
+}
+
+pub(crate) async fn reject_invitation(
+    State(s): State<AppState>,
+    Path((appid, kf)): Path<(String, String)>,
+) -> CResult<c::KfState> {
+    apps::kf_action(&s, appid, kf, KfAction::Reject)
+        .await
+        .map(Json)
+}
+
+pub(crate) async fn set_status(
+    State(s): State<AppState>,
+    Path((appid, kf)): Path<(String, String)>,
+    CJson(req): CJson<c::WorkerStatus>,
+) -> CResult<c::KfState> {
+    apps::kf_action(&s, appid, kf, KfAction::Online(req.online))
+        .await
+        .map(Json)
+}
+
+pub(crate) async fn set_wechat_user(
+    State(s): State<AppState>,
+    Path(wx): Path<String>,
+    CJson(req): CJson<c::WechatUser>,
+) -> CResult<c::WechatUser> {
+    apps::set_wechat_user(&s, wx, req).await.map(Json)
+}
+
+pub(crate) async fn clock(State(s): State<AppState>) -> Json<c::Clock> {
+    Json(apps::clock(&s))
+}
+
+pub(crate) async fn advance_clock(
+    State(s): State<AppState>,
+    CJson(req): CJson<c::Advance>,
+) -> CResult<c::Clock> {
+    apps::advance_clock(&s, req).await.map(Json)
+}
+
+pub(crate) async fn reset(State(s): State<AppState>) -> Result<StatusCode, ControlError> {
+    apps::reset(&s).await.map(|_| StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn health(State(s): State<AppState>) -> Json<c::Health> {
+    Json(c::Health {
+        status: "ok".into(),
+        store: s.store.backend().into(),
+    })
+}
+
+pub(crate) async fn head_image(
+    State(s): State<AppState>,
+    Path((appid, kf)): Path<(String, String)>,
+) -> Result<Response, ControlError> {
+    let img = apps::head_image(&s, appid, kf).await?;
+    Ok(([(header::CONTENT_TYPE, img.content_type)], img.data).into_response())
+}

@@ -1,0 +1,141 @@
+//! The only places errors become responses.
+//!
+//! WeChat-side errors ([`ApiError`]) answer HTTP 200 with
+//! `{"errcode":N,"errmsg":"<documented text> rid: ..."}`; internal failures
+//! answer `-1 system error` and their detail goes to the log only, with the
+//! same rid. Control-API errors ([`ControlError`]) use HTTP statuses.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kefu_api::control::ControlError as ControlBody;
+use kefu_core::kf::HumanError;
+use kefu_core::ErrCode;
+use kefu_store::StoreError;
+
+/// The content type WeChat answers with.
+pub const WX_CONTENT_TYPE: &str = "application/json; encoding=utf-8";
+
+/// A WeChat-side error.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrCode,
+    detail: Option<String>,
+}
+
+impl ApiError {
+    /// The error code.
+    pub fn code(&self) -> ErrCode {
+        self.code
+    }
+}
+
+impl From<ErrCode> for ApiError {
+    fn from(code: ErrCode) -> Self {
+        ApiError { code, detail: None }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError {
+            code: ErrCode::SystemError,
+            detail: Some(e.to_string()),
+        }
+    }
+}
+
+/// A fresh request id: `8hex-8hex-8hex`.
+pub fn rid() -> String {
+    let [a, b, c]: [u32; 3] = rand::random();
+    format!("{a:08x}-{b:08x}-{c:08x}")
+}
+
+/// A JSON body with WeChat's content type.
+pub fn wx_json(body: Vec<u8>) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(WX_CONTENT_TYPE),
+    );
+    res
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let rid = rid();
+        match &self.detail {
+            Some(detail) => {
+                tracing::error!(%rid, errcode = self.code.code(), %detail, "internal error")
+            }
+            None => tracing::debug!(%rid, errcode = self.code.code(), "wechat error"),
+        }
+        let body = serde_json::json!({
+            "errcode": self.code.code(),
+            "errmsg": format!("{} rid: {rid}", self.code.message()),
+        });
+        wx_json(body.to_string().into_bytes())
+    }
+}
+
+/// A control-API error.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// 404: a named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 400: the request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 409: the state does not allow it.
+    #[error("{0}")]
+    Conflict(&'static str, String),
+    /// 401: missing or wrong admin token.
+    #[error("admin token required")]
+    Unauthorized,
+    /// 500: storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<HumanError> for ControlError {
+    fn from(e: HumanError) -> Self {
+        let code = match e {
+            HumanError::NoInvitation => "no_invitation",
+            HumanError::InvitationRejected => "invitation_rejected",
+            HumanError::InvitationExpired => "invitation_expired",
+            HumanError::NotBound => "not_bound",
+            HumanError::TooManyBindings => "too_many_bindings",
+        };
+        ControlError::Conflict(code, e.to_string())
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let (status, code) = match &self {
+            ControlError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                format!("{}_not_found", what.replace(' ', "_")),
+            ),
+            ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request".into()),
+            ControlError::Conflict(code, _) => (StatusCode::CONFLICT, (*code).into()),
+            ControlError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".into()),
+            ControlError::Store(e) => {
+                tracing::error!(error = %e, "control request failed in the store");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal".into())
+            }
+        };
+        let message = match self {
+            ControlError::Store(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        (
+            status,
+            axum::Json(ControlBody {
+                error: code,
+                message,
+            }),
+        )
+            .into_response()
+    }
+}

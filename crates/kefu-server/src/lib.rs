@@ -1,0 +1,76 @@
+//! kefu's HTTP server: the WeChat customer-service API, byte for byte, and
+//! the `/_kefu/` control API that plays the human side.
+//!
+//! # Layout
+//! - [`state`]: what every handler shares (store, virtual clock, config).
+//! - [`error`]: the only conversions of errors into responses.
+//! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
+//! - `control`: `/_kefu/` routes and handlers.
+//! - `service`: the only place that sequences IO: load through the store,
+//!   decide with `kefu-core`, write back, in one transaction.
+//!
+//! Handlers extract, call one service function, and return.
+
+pub mod error;
+pub mod state;
+
+mod control;
+mod gen;
+mod service;
+mod wx;
+
+pub use service::apps::{ensure_demo_app, load_clock_offset};
+pub use state::{AppState, ServerConfig, VirtualClock};
+
+use axum::extract::Request;
+use axum::Router;
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Every route: the WeChat side, the control API, and 40066 for the rest.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(wx::router())
+        .merge(control::router(&state))
+        .fallback(wx::invalid_url)
+        .with_state(state)
+}
+
+/// Serves on an already bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = tower::ServiceBuilder::new()
+        .map_request(collapse_slashes)
+        .service(router(state));
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// SDKs configured with a trailing slash send `//cgi-bin/...`: route it as
+/// the single-slash path.
+fn collapse_slashes(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if !path.contains("//") {
+        return req;
+    }
+    let mut collapsed = String::with_capacity(path.len());
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        collapsed.push('/');
+        collapsed.push_str(seg);
+    }
+    if let Some(q) = req.uri().query() {
+        collapsed.push('?');
+        collapsed.push_str(q);
+    }
+    if let Ok(uri) = collapsed.parse() {
+        *req.uri_mut() = uri;
+    }
+    req
+}

@@ -1,0 +1,365 @@
+//! The control side: apps, followers, the invited users and workers, the
+//! virtual clock and reset. Rules still come from `kefu-core`.
+
+use crate::error::ControlError;
+use crate::gen;
+use crate::state::AppState;
+use kefu_api::control as c;
+use kefu_core::app::{AccountType, App};
+use kefu_core::ids::{AppId, KfAccount, OpenId, WechatId};
+use kefu_core::kf::KfRecord;
+use kefu_core::session::Fan;
+use kefu_core::Timestamp;
+use kefu_store::{HeadImage, Store, StoreError, Tx};
+
+const CLOCK_OFFSET: &str = "clock_offset";
+const DEMO_APPID: &str = "demo_appid";
+
+type CResult<T> = Result<T, ControlError>;
+
+fn app_info(a: &App) -> c::AppInfo {
+    c::AppInfo {
+        appid: a.appid.to_string(),
+        secret: a.secret.clone(),
+        account_type: a.account_type.as_str().into(),
+        certified: a.certified,
+        wechat_id: a.wechat_id.clone(),
+        original_id: a.original_id.clone(),
+        kf_enabled: a.kf_enabled,
+    }
+}
+
+fn account_type(name: Option<&str>) -> CResult<Option<AccountType>> {
+    name.map(|n| {
+        AccountType::parse(n)
+            .ok_or_else(|| ControlError::BadRequest(format!("unknown account_type {n:?}")))
+    })
+    .transpose()
+}
+
+fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
+    tx.app(appid)?.ok_or(ControlError::NotFound("app"))
+}
+
+fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
+    let wechat_id = req.wechat_id.clone().unwrap_or_else(gen::wechat_id);
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if !id_ok(&wechat_id) || req.appid.as_deref().is_some_and(|a| !id_ok(a)) {
+        return Err(ControlError::BadRequest(
+            "appid and wechat_id are 1-32 of [A-Za-z0-9_-]".into(),
+        ));
+    }
+    Ok(App {
+        appid: AppId::new(req.appid.clone().unwrap_or_else(gen::appid)),
+        secret: req
+            .secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(gen::secret),
+        account_type: account_type(req.account_type.as_deref())?
+            .unwrap_or(AccountType::ServiceAccount),
+        certified: req.certified.unwrap_or(true),
+        wechat_id,
+        original_id: gen::original_id(),
+        kf_enabled: true,
+        next_kf_id: 1001,
+        created_at: now,
+    })
+}
+
+/// `POST /_kefu/apps`.
+pub(crate) async fn create_app(state: &AppState, req: c::CreateApp) -> CResult<c::AppInfo> {
+    let app = new_app(&req, state.now())?;
+    state
+        .store
+        .write(move |tx| {
+            if tx.app(&app.appid)?.is_some() {
+                return Err(ControlError::Conflict(
+                    "app_exists",
+                    format!("app {} exists", app.appid),
+                ));
+            }
+            tx.put_app(&app)?;
+            Ok(app_info(&app))
+        })
+        .await
+}
+
+/// `GET /_kefu/apps`.
+pub(crate) async fn list_apps(state: &AppState) -> CResult<Vec<c::AppInfo>> {
+    state
+        .store
+        .read(|tx| Ok(tx.apps()?.iter().map(app_info).collect()))
+        .await
+}
+
+/// `PATCH /_kefu/apps/{appid}`.
+pub(crate) async fn patch_app(
+    state: &AppState,
+    appid: String,
+    req: c::PatchApp,
+) -> CResult<c::AppInfo> {
+    let new_type = account_type(req.account_type.as_deref())?;
+    let appid = AppId::new(appid);
+    state
+        .store
+        .write(move |tx| {
+            let mut app = load_app(tx, &appid)?;
+            app.certified = req.certified.unwrap_or(app.certified);
+            app.account_type = new_type.unwrap_or(app.account_type);
+            app.kf_enabled = req.kf_enabled.unwrap_or(app.kf_enabled);
+            tx.put_app(&app)?;
+            Ok(app_info(&app))
+        })
+        .await
+}
+
+fn kf_state(k: &KfRecord, cases: &[(KfAccount, u32)], now: Timestamp) -> c::KfState {
+    let inv = k.invitation.as_ref();
+    c::KfState {
+        kf_account: k.account.to_string(),
+        kf_id: k.kf_id,
+        nickname: k.nickname.clone(),
+        worker: k.worker.as_ref().map(ToString::to_string),
+        online: k.online,
+        invite_wx: inv.map(|i| i.wx.to_string()),
+        invite_expire_time: inv.map(|i| i.expire_time.0),
+        invite_status: inv.map(|i| i.status(now).as_str().into()),
+        accepted_case: cases
+            .iter()
+            .find(|(a, _)| *a == k.account)
+            .map_or(0, |(_, n)| i64::from(*n)),
+    }
+}
+
+/// `GET /_kefu/apps/{appid}`: the app's whole state.
+pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::AppState> {
+    let (appid, now) = (AppId::new(appid), state.now());
+    state
+        .store
+        .read(move |tx| {
+            let app = load_app(tx, &appid)?;
+            let cases = tx.accepted_cases(&appid)?;
+            Ok(c::AppState {
+                app: app_info(&app),
+                kf_accounts: tx
+                    .kfs(&appid)?
+                    .iter()
+                    .map(|k| kf_state(k, &cases, now))
+                    .collect(),
+                followers: tx
+                    .fans(&appid)?
+                    .into_iter()
+                    .map(|f| c::FanState {
+                        openid: f.openid.to_string(),
+                        subscribed: f.subscribed,
+                        followed_at: f.followed_at.0,
+                    })
+                    .collect(),
+                sessions: tx
+                    .sessions(&appid)?
+                    .into_iter()
+                    .map(|s| c::SessionState {
+                        openid: s.openid.to_string(),
+                        kf_account: s.kf_account.to_string(),
+                        createtime: s.created_at.0,
+                    })
+                    .collect(),
+                waiting: Vec::new(),
+            })
+        })
+        .await
+}
+
+/// `POST /_kefu/apps/{appid}/fans`: the user follows (again) now.
+pub(crate) async fn follow(
+    state: &AppState,
+    appid: String,
+    req: c::Follow,
+) -> CResult<c::Followed> {
+    let openid = OpenId::new(
+        req.openid
+            .filter(|o| !o.is_empty())
+            .unwrap_or_else(gen::openid),
+    );
+    let (appid, now) = (AppId::new(appid), state.now());
+    state
+        .store
+        .write(move |tx| {
+            load_app(tx, &appid)?;
+            let fan = Fan {
+                appid: appid.clone(),
+                openid: openid.clone(),
+                subscribed: true,
+                followed_at: now,
+            };
+            tx.put_fan(&fan)?;
+            Ok(c::Followed {
+                openid: openid.to_string(),
+            })
+        })
+        .await
+}
+
+/// What the human side does to one kf account.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum KfAction {
+    /// The invited user accepts.
+    Accept,
+    /// The invited user declines.
+    Reject,
+    /// The worker logs in or out.
+    Online(bool),
+}
+
+/// Invitation answers and worker status.
+pub(crate) async fn kf_action(
+    state: &AppState,
+    appid: String,
+    account: String,
+    action: KfAction,
+) -> CResult<c::KfState> {
+    let (appid, account, now, limits) = (
+        AppId::new(appid),
+        KfAccount::new(account),
+        state.now(),
+        state.config.limits,
+    );
+    state
+        .store
+        .write(move |tx| {
+            load_app(tx, &appid)?;
+            let mut rec = tx
+                .kf(&appid, &account)?
+                .ok_or(ControlError::NotFound("kf account"))?;
+            match action {
+                KfAction::Accept => {
+                    let wx = rec.invitation.as_ref().map(|i| i.wx.clone());
+                    let bindings = match wx {
+                        Some(wx) => tx.bindings(&wx)?,
+                        None => 0,
+                    };
+                    rec.accept_invitation(bindings, &limits, now)?
+                }
+                KfAction::Reject => rec.reject_invitation(now)?,
+                KfAction::Online(on) => rec.set_online(on)?,
+            }
+            tx.put_kf(&rec)?;
+            let cases = tx.accepted_cases(&appid)?;
+            Ok(kf_state(&rec, &cases, now))
+        })
+        .await
+}
+
+/// `PUT /_kefu/wechat-users/{wx}`: mark a WeChat ID as (non-)existent.
+pub(crate) async fn set_wechat_user(
+    state: &AppState,
+    wx: String,
+    req: c::WechatUser,
+) -> CResult<c::WechatUser> {
+    let wx = WechatId::new(wx);
+    state
+        .store
+        .write(move |tx| {
+            tx.set_wx_invalid(&wx, !req.exists)?;
+            Ok(req)
+        })
+        .await
+}
+
+/// The avatar stored for a kf account.
+pub(crate) async fn head_image(
+    state: &AppState,
+    appid: String,
+    account: String,
+) -> CResult<HeadImage> {
+    let (appid, account) = (AppId::new(appid), KfAccount::new(account));
+    state
+        .store
+        .read(move |tx| {
+            tx.headimg(&appid, &account)?
+                .ok_or(ControlError::NotFound("avatar"))
+        })
+        .await
+}
+
+/// `GET /_kefu/clock`.
+pub(crate) fn clock(state: &AppState) -> c::Clock {
+    c::Clock {
+        now: state.now().0,
+        offset: state.clock.offset(),
+    }
+}
+
+/// `POST /_kefu/clock/advance`: moves the virtual clock forward, durably.
+pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> CResult<c::Clock> {
+    if req.seconds < 0 {
+        return Err(ControlError::BadRequest(
+            "the clock only moves forward".into(),
+        ));
+    }
+    let offset = state
+        .store
+        .write(move |tx| {
+            let offset = read_offset(tx)? + req.seconds;
+            tx.set_meta(CLOCK_OFFSET, &offset.to_string())?;
+            Ok::<_, ControlError>(offset)
+        })
+        .await?;
+    state.clock.set_offset(offset);
+    Ok(clock(state))
+}
+
+fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+    Ok(tx
+        .meta(CLOCK_OFFSET)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The stored clock offset, for start-up.
+pub async fn load_clock_offset(store: &dyn Store) -> Result<i64, StoreError> {
+    store.read(|tx| read_offset(tx)).await
+}
+
+/// `POST /_kefu/reset`: wipes every app, token, account and follower, and
+/// puts the virtual clock back to real time.
+pub(crate) async fn reset(state: &AppState) -> CResult<()> {
+    state
+        .store
+        .write(|tx| Ok::<_, ControlError>(tx.wipe()?))
+        .await?;
+    state.clock.set_offset(0);
+    Ok(())
+}
+
+/// The demo app (a certified Service Account, WeChat ID `kefu_demo`), created
+/// on the first start of a store and found again on every later one.
+pub async fn ensure_demo_app(state: &AppState) -> Result<c::AppInfo, StoreError> {
+    let demo = new_app(
+        &c::CreateApp {
+            wechat_id: Some("kefu_demo".into()),
+            ..Default::default()
+        },
+        state.now(),
+    )
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    state
+        .store
+        .write(move |tx| {
+            if let Some(found) = tx.meta(DEMO_APPID)?.map(AppId::new) {
+                if let Some(app) = tx.app(&found)? {
+                    return Ok(app_info(&app));
+                }
+            }
+            tx.put_app(&demo)?;
+            tx.set_meta(DEMO_APPID, demo.appid.as_str())?;
+            Ok::<_, StoreError>(app_info(&demo))
+        })
+        .await
+}

@@ -1,0 +1,33 @@
+//! Service functions: the only code that sequences IO. Each one runs a
+//! closure in one store transaction that loads rows, asks `kefu-core` to
+//! decide, and writes the result; a rejected closure changes nothing.
+
+pub(crate) mod apps;
+pub(crate) mod kf;
+pub(crate) mod sessions;
+pub(crate) mod tokens;
+
+use crate::error::ApiError;
+use kefu_core::app::App;
+use kefu_core::ids::{AppId, KfAccount};
+use kefu_core::kf::KfRecord;
+use kefu_core::ErrCode;
+use kefu_store::Tx;
+
+/// The caller's app as of this transaction; 65400 when its new customer
+/// service is switched off.
+fn enabled_app(tx: &mut dyn Tx, appid: &AppId) -> Result<App, ApiError> {
+    let app = tx.app(appid)?.ok_or(ErrCode::InvalidAccessToken)?;
+    if !app.kf_enabled {
+        return Err(ErrCode::KfNotEnabled.into());
+    }
+    Ok(app)
+}
+
+/// The kf account a request names; 65401 when malformed or unknown.
+fn find_kf(tx: &mut dyn Tx, app: &App, raw: &str) -> Result<KfRecord, ApiError> {
+    let account = KfAccount::parse(raw, &app.wechat_id).ok_or(ErrCode::InvalidKfAccount)?;
+    Ok(tx
+        .kf(&app.appid, &account)?
+        .ok_or(ErrCode::InvalidKfAccount)?)
+}

@@ -1,0 +1,247 @@
+//! Credentials: issuing tokens, checking them, and the quotas around them.
+
+use crate::error::ApiError;
+use crate::gen;
+use crate::state::AppState;
+use kefu_api::wechat::{AccessTokenResponse, ClearQuotaRequest, StableTokenRequest};
+use kefu_core::app::App;
+use kefu_core::ids::{AccessToken, AppId};
+use kefu_core::quota::{self, Counter, Window};
+use kefu_core::token::{stable_decision, StableDecision, TokenKind, TokenRecord, OVERLAP_SECS};
+use kefu_core::{ErrCode, Timestamp};
+use kefu_store::Tx;
+
+const TOKEN_DAY: &str = "day:/cgi-bin/token";
+const STABLE_MINUTE: &str = "minute:/cgi-bin/stable_token";
+const STABLE_FORCE_DAY: &str = "day:stable_force";
+const CLEAR_QUOTA_MONTH: &str = "month:clear_quota";
+/// Dead tokens are kept this long (so they answer 40001/42001, not 40014).
+const TOKEN_MEMORY_SECS: i64 = 86_400;
+
+/// The query of `GET /cgi-bin/token`.
+pub(crate) struct TokenParams {
+    pub grant_type: Option<String>,
+    pub appid: Option<String>,
+    pub secret: Option<String>,
+}
+
+/// The app behind an `access_token`: 41001 when missing, 40014 when unknown
+/// or malformed, then the token's own 40001 / 42001.
+pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<App, ApiError> {
+    if token.is_empty() {
+        return Err(ErrCode::AccessTokenMissing.into());
+    }
+    if !AccessToken::looks_valid(&token) {
+        return Err(ErrCode::InvalidAccessToken.into());
+    }
+    let (token, now) = (AccessToken::new(token), state.now());
+    state
+        .store
+        .read(move |tx| {
+            let rec = tx.token(&token)?.ok_or(ErrCode::InvalidAccessToken)?;
+            rec.check(now)?;
+            Ok(tx.app(&rec.appid)?.ok_or(ErrCode::InvalidAccessToken)?)
+        })
+        .await
+}
+
+fn check_grant(grant_type: Option<&str>, appid: &str) -> Result<(), ApiError> {
+    if grant_type != Some("client_credential") {
+        return Err(ErrCode::InvalidGrantType.into());
+    }
+    if appid.is_empty() {
+        return Err(ErrCode::AppIdMissing.into());
+    }
+    Ok(())
+}
+
+/// 40013 unknown app, 41004 no secret, 40125 wrong secret.
+fn check_credentials(tx: &mut dyn Tx, appid: &str, secret: &str) -> Result<App, ApiError> {
+    let app = tx.app(&AppId::new(appid))?.ok_or(ErrCode::InvalidAppId)?;
+    if secret.is_empty() {
+        return Err(ErrCode::AppSecretMissing.into());
+    }
+    if secret != app.secret {
+        return Err(ErrCode::InvalidAppSecret.into());
+    }
+    Ok(app)
+}
+
+/// Counts one call against a quota; the window's error when it is used up.
+fn count(
+    tx: &mut dyn Tx,
+    appid: &AppId,
+    key: &str,
+    window: Window,
+    limit: u32,
+    now: Timestamp,
+) -> Result<Counter, ApiError> {
+    let next = quota::hit(tx.counter(appid, key)?, window, limit, now)?;
+    tx.put_counter(appid, key, &next)?;
+    Ok(next)
+}
+
+fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
+    AccessTokenResponse {
+        access_token: rec.token.to_string(),
+        expires_in: rec.expires_in(now),
+    }
+}
+
+/// `cgi-bin/token`: a new token each call; the replaced one keeps working
+/// for five minutes.
+pub(crate) async fn issue_plain(
+    state: &AppState,
+    p: TokenParams,
+) -> Result<AccessTokenResponse, ApiError> {
+    let appid = p.appid.unwrap_or_default();
+    check_grant(p.grant_type.as_deref(), &appid)?;
+    let (secret, now, limits, fresh) = (
+        p.secret.unwrap_or_default(),
+        state.now(),
+        state.config.limits,
+        gen::token(),
+    );
+    state
+        .store
+        .write(move |tx| {
+            let app = check_credentials(tx, &appid, &secret)?;
+            let calls = count(
+                tx,
+                &app.appid,
+                TOKEN_DAY,
+                Window::Day,
+                limits.token_daily,
+                now,
+            )?;
+            if let Some(mut current) = tx.current_token(&app.appid, TokenKind::Plain)? {
+                current.replace(now, OVERLAP_SECS);
+                tx.put_token(&current, false)?;
+            }
+            let rec = TokenRecord::issue(
+                AccessToken::new(fresh.clone()),
+                app.appid.clone(),
+                TokenKind::Plain,
+                now,
+            );
+            tx.put_token(&rec, true)?;
+            if calls.count % 64 == 0 {
+                tx.prune_tokens(&app.appid, now.plus(-TOKEN_MEMORY_SECS))?;
+            }
+            Ok(answer(&rec, now))
+        })
+        .await
+}
+
+/// `stable_token`: the same token until its last five minutes; a forced
+/// refresh replaces it at once (20 a day, 30 s apart).
+pub(crate) async fn issue_stable(
+    state: &AppState,
+    req: StableTokenRequest,
+) -> Result<AccessTokenResponse, ApiError> {
+    check_grant(Some(req.grant_type.as_str()), &req.appid)?;
+    let (now, limits, fresh) = (state.now(), state.config.limits, gen::token());
+    state
+        .store
+        .write(move |tx| {
+            let app = check_credentials(tx, &req.appid, &req.secret)?;
+            let appid = &app.appid;
+            count(
+                tx,
+                appid,
+                STABLE_MINUTE,
+                Window::Minute,
+                limits.stable_token_per_minute,
+                now,
+            )?;
+            let current = tx.current_token(appid, TokenKind::Stable)?;
+            let last_forced = tx.counter(appid, STABLE_FORCE_DAY)?.map(|c| c.last_at);
+            let invalidate = match (
+                stable_decision(current.as_ref(), req.force_refresh, last_forced, now),
+                &current,
+            ) {
+                (StableDecision::Reuse, Some(cur)) => return Ok(answer(cur, now)),
+                (StableDecision::Issue { invalidate_current }, _) => invalidate_current,
+                (StableDecision::Reuse, None) => false,
+            };
+            if req.force_refresh {
+                count(
+                    tx,
+                    appid,
+                    STABLE_FORCE_DAY,
+                    Window::Day,
+                    limits.stable_force_daily,
+                    now,
+                )?;
+            }
+            if let Some(mut cur) = current.filter(|_| invalidate) {
+                cur.replace(now, 0);
+                tx.put_token(&cur, false)?;
+            }
+            let rec = TokenRecord::issue(
+                AccessToken::new(fresh.clone()),
+                appid.clone(),
+                TokenKind::Stable,
+                now,
+            );
+            tx.put_token(&rec, true)?;
+            Ok(answer(&rec, now))
+        })
+        .await
+}
+
+/// `clear_quota`: the caller's own appid, at most 10 times a month (48006).
+pub(crate) async fn clear_quota(
+    state: &AppState,
+    caller: &App,
+    req: ClearQuotaRequest,
+) -> Result<(), ApiError> {
+    if req.appid.is_empty() {
+        return Err(ErrCode::AppIdMissing.into());
+    }
+    if req.appid != caller.appid.as_str() {
+        return Err(ErrCode::InvalidAppId.into());
+    }
+    let (appid, now, limit) = (
+        caller.appid.clone(),
+        state.now(),
+        state.config.limits.clear_quota_monthly,
+    );
+    state
+        .store
+        .write(move |tx| reset_quotas(tx, &appid, limit, now))
+        .await
+}
+
+/// `clear_quota/v2`: as `clear_quota`, authenticated by the AppSecret.
+pub(crate) async fn clear_quota_v2(
+    state: &AppState,
+    req: ClearQuotaRequest,
+) -> Result<(), ApiError> {
+    if req.appid.is_empty() {
+        return Err(ErrCode::AppIdMissing.into());
+    }
+    let (now, limit) = (state.now(), state.config.limits.clear_quota_monthly);
+    state
+        .store
+        .write(move |tx| {
+            let app = check_credentials(tx, &req.appid, &req.appsecret)?;
+            reset_quotas(tx, &app.appid, limit, now)
+        })
+        .await
+}
+
+fn reset_quotas(
+    tx: &mut dyn Tx,
+    appid: &AppId,
+    limit: u32,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    count(tx, appid, CLEAR_QUOTA_MONTH, Window::Month, limit, now).map_err(|e| match e.code() {
+        ErrCode::DailyQuota => ErrCode::ClearQuotaLimit.into(),
+        _ => e,
+    })?;
+    tx.clear_counters(appid, "day:")?;
+    tx.clear_counters(appid, "minute:")?;
+    Ok(())
+}

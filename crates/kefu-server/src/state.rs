@@ -1,0 +1,91 @@
+//! The state every handler shares, and the virtual clock.
+
+use kefu_core::limits::Limits;
+use kefu_core::Timestamp;
+use kefu_store::Store;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Settings fixed at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Limits the documentation leaves open.
+    pub limits: Limits,
+    /// When set, every `/_kefu/` call needs `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+}
+
+/// The virtual clock every expiry reads. It runs with real time (or stands
+/// still, when frozen) plus an offset that `POST /_kefu/clock/advance` grows.
+/// The offset is persisted by the control service, so a restart keeps it.
+#[derive(Debug)]
+pub struct VirtualClock {
+    frozen_at: Option<i64>,
+    offset: AtomicI64,
+}
+
+impl VirtualClock {
+    /// A clock that follows real time, `offset` seconds ahead.
+    pub fn real(offset: i64) -> Self {
+        VirtualClock {
+            frozen_at: None,
+            offset: AtomicI64::new(offset),
+        }
+    }
+
+    /// A clock that stands at `at` until advanced (deterministic tests).
+    pub fn frozen(at: i64, offset: i64) -> Self {
+        VirtualClock {
+            frozen_at: Some(at),
+            offset: AtomicI64::new(offset),
+        }
+    }
+
+    /// The virtual now.
+    pub fn now(&self) -> Timestamp {
+        let base = self.frozen_at.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+        Timestamp(base + self.offset())
+    }
+
+    /// Seconds ahead of the base time.
+    pub fn offset(&self) -> i64 {
+        self.offset.load(Ordering::SeqCst)
+    }
+
+    /// Sets the offset (after it has been stored).
+    pub fn set_offset(&self, offset: i64) {
+        self.offset.store(offset, Ordering::SeqCst);
+    }
+}
+
+/// What handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts, tokens, workers, followers and sessions.
+    pub store: Arc<dyn Store>,
+    /// Source of "now" for every rule.
+    pub clock: Arc<VirtualClock>,
+    /// Start-up settings.
+    pub config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(store: Arc<dyn Store>, clock: VirtualClock, config: ServerConfig) -> Self {
+        AppState {
+            store,
+            clock: Arc::new(clock),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The virtual now.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}

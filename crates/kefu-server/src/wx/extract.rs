@@ -1,0 +1,146 @@
+//! Extractors for the WeChat side, applied in the contract's order of checks:
+//! [`Caller`] (credential, then authority) runs before the body extractors
+//! ([`WxBody`], [`DelTarget`], [`HeadImgUpload`]), which turn empty bodies into
+//! 44002, malformed ones into 47001 and oversized ones into 45002.
+
+use crate::error::ApiError;
+use crate::service::tokens;
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
+use axum::http::request::Parts;
+use axum::http::Method;
+use kefu_core::app::App;
+use kefu_core::endpoint::{self, Endpoint};
+use kefu_core::ErrCode;
+use serde::de::DeserializeOwned;
+
+/// Largest JSON body read.
+const JSON_LIMIT: usize = 1 << 20;
+/// Largest avatar file.
+pub(crate) const HEADIMG_LIMIT: usize = 5 << 20;
+/// Room for the multipart envelope around the avatar.
+const MULTIPART_SLACK: usize = 64 << 10;
+
+/// The value of one query parameter (`+` and `%XX` decoded, raw `@` kept).
+pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The app behind a valid `access_token`, allowed to call this endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    /// The calling app, as it was when the token was checked.
+    pub app: App,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let endpoint = matched_endpoint(parts)?;
+        let token = query_param(parts.uri.query(), "access_token").unwrap_or_default();
+        let app = tokens::authenticate(state, token).await?;
+        endpoint.authorize(&app)?;
+        Ok(Caller { app })
+    }
+}
+
+fn matched_endpoint(parts: &Parts) -> Result<&'static Endpoint, ApiError> {
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or(parts.uri.path(), |m| m.as_str());
+    Ok(endpoint::find(path).ok_or(ErrCode::InvalidUrl)?)
+}
+
+/// Reads at most `limit` bytes of a body; more is 45002 and is not buffered.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::from(ErrCode::ContentSizeOutOfLimit))
+}
+
+/// Parses a JSON object body whatever its content type: empty is 44002,
+/// anything but an object of the right field types is 47001.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ErrCode::EmptyPostData.into());
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ErrCode::DataFormatError)?;
+    if !value.is_object() {
+        return Err(ErrCode::DataFormatError.into());
+    }
+    T::deserialize(value).map_err(|_| ErrCode::DataFormatError.into())
+}
+
+/// A JSON request body.
+pub(crate) struct WxBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for WxBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &AppState) -> Result<Self, ApiError> {
+        let bytes = read_body(req.into_body(), JSON_LIMIT).await?;
+        parse_json(&bytes).map(WxBody)
+    }
+}
+
+/// The account `kfaccount/del` names, from any of the three shapes SDKs send:
+/// `?kf_account=` (GET, or POST with any body), or a JSON body.
+pub(crate) struct DelTarget(pub String);
+
+impl FromRequest<AppState> for DelTarget {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &AppState) -> Result<Self, ApiError> {
+        if let Some(account) = query_param(req.uri().query(), "kf_account") {
+            return Ok(DelTarget(account));
+        }
+        if req.method() == Method::GET {
+            return Ok(DelTarget(String::new()));
+        }
+        let bytes = read_body(req.into_body(), JSON_LIMIT).await?;
+        let body: kefu_api::wechat::KfAccountRef = parse_json(&bytes)?;
+        Ok(DelTarget(body.kf_account))
+    }
+}
+
+/// The `media` part of a multipart avatar upload, and `?kf_account=`.
+pub(crate) struct HeadImgUpload {
+    /// The account named in the query string.
+    pub kf_account: String,
+    /// The file's bytes (at most [`HEADIMG_LIMIT`]).
+    pub data: Bytes,
+}
+
+impl FromRequest<AppState> for HeadImgUpload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let kf_account = query_param(req.uri().query(), "kf_account").unwrap_or_default();
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(body, HEADIMG_LIMIT + MULTIPART_SLACK).await?;
+        if bytes.is_empty() {
+            return Err(ErrCode::EmptyPostData.into());
+        }
+        let req = Request::from_parts(parts, Body::from(bytes));
+        let missing = || ApiError::from(ErrCode::MediaDataMissing);
+        let mut form = Multipart::from_request(req, state)
+            .await
+            .map_err(|_| missing())?;
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.name() == Some("media") {
+                let data = field.bytes().await.map_err(|_| missing())?;
+                if data.len() > HEADIMG_LIMIT {
+                    return Err(ErrCode::ContentSizeOutOfLimit.into());
+                }
+                return Ok(HeadImgUpload { kf_account, data });
+            }
+        }
+        Err(missing())
+    }
+}

@@ -1,0 +1,90 @@
+//! Persistence for kefu: one [`Store`] trait, its backends, and the [`Tx`]
+//! vocabulary of reads and writes every backend implements.
+//!
+//! The store never decides anything: the server's service functions run a
+//! closure inside a transaction, load rows through [`Tx`], ask `kefu-core` what
+//! to do, and write the result back. A closure that returns `Err` is rolled
+//! back as a unit; a write is acknowledged only once it is durable.
+//!
+//! Backends: [`sqlite`] (embedded, the default). The trait and the `Tx`
+//! vocabulary are backend-neutral so that PostgreSQL can follow behind them.
+
+mod job;
+pub mod sqlite;
+mod tx;
+mod url;
+
+pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
+pub use tx::{HeadImage, Tx};
+pub use url::DatabaseUrl;
+
+use std::sync::Arc;
+
+/// A failure of the storage layer itself (never a business rule).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed (IO, SQL, constraint); the detail is for logs only.
+    #[error("storage backend error: {0}")]
+    Backend(String),
+    /// A stored row could not be read back into a domain type.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// The store has shut down.
+    #[error("the store is closed")]
+    Closed,
+    /// The database URL names no backend this build has.
+    #[error("unsupported database url: {0}")]
+    Unsupported(String),
+}
+
+/// Persistence behind one interface. Use [`Store::write`] and [`Store::read`]
+/// (on `dyn Store`) rather than the `submit_*` methods.
+pub trait Store: Send + Sync + 'static {
+    /// Runs a job in a read-write transaction; resolves once it is durable.
+    fn submit_write(&self, job: WriteJob) -> BoxFuture<Result<JobOutput, JobError>>;
+    /// Runs a job on a consistent snapshot; never waits for writers.
+    fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>>;
+    /// The backend's name, for logs and health.
+    fn backend(&self) -> &'static str;
+}
+
+impl dyn Store {
+    /// Runs `f` in a transaction. `Ok` is committed and durable when this
+    /// returns; `Err` (a business rejection or a store error) changes nothing.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        job::unwrap(self.submit_write(job::boxed(f)).await)
+    }
+
+    /// Runs `f` on a read-only snapshot.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        job::unwrap(self.submit_read(job::boxed(f)).await)
+    }
+}
+
+/// Opens (creating if needed) the store a URL names and applies migrations.
+pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+        DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(format!(
+            "{url:?}: the PostgreSQL backend is not part of this build yet"
+        ))),
+    }
+}
+
+/// Applies pending migrations and reports how many ran.
+pub fn migrate(url: &DatabaseUrl) -> Result<usize, StoreError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => sqlite::migrate_file(path),
+        DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(format!("{url:?}"))),
+    }
+}

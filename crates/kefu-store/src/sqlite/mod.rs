@@ -1,0 +1,198 @@
+//! The embedded SQLite backend.
+//!
+//! One writer thread owns the only read-write connection and commits whatever
+//! jobs are queued as one transaction (group commit): each job runs inside its
+//! own savepoint, so a rejected job rolls back alone, and every caller is
+//! answered only after the batch's commit has reached the disk (WAL with
+//! `synchronous=FULL`). Reads run on separate read-only connections, which WAL
+//! lets proceed while the writer works: reads never wait for writes.
+
+mod migrate;
+mod tx;
+
+use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
+use crate::{Store, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use tokio::sync::oneshot;
+
+pub use migrate::migrate_file;
+use tx::SqliteTx;
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    run: WriteJob,
+    reply: oneshot::Sender<Result<JobOutput, JobError>>,
+}
+
+/// The SQLite store: a writer thread and a pool of read connections.
+pub struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens or creates the database file (and its directory), applies
+    /// migrations and starts the writer.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        let mut writer = open_connection(path, false)?;
+        migrate::run(&mut writer)?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("kefu-sqlite-writer".into())
+            .spawn(move || write_loop(writer, queue))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(SqliteStore {
+            jobs,
+            readers: Mutex::new(Vec::new()),
+            path: path.to_owned(),
+        })
+    }
+
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => open_connection(&self.path, true),
+        }
+    }
+
+    fn run_read(&self, mut job: ReadJob) -> Result<JobOutput, JobError> {
+        let mut conn = self.reader().map_err(JobError::Store)?;
+        let result = {
+            let txn = conn
+                .transaction()
+                .map_err(|e| JobError::Store(backend(e)))?;
+            let out = job(&mut SqliteTx::new(&txn));
+            // A read-only snapshot: ending it either way changes nothing.
+            let _ = txn.rollback();
+            out
+        };
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
+        result
+    }
+}
+
+impl Store for SqliteStore {
+    fn submit_write(&self, run: WriteJob) -> BoxFuture<Result<JobOutput, JobError>> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.jobs.send(Job { run, reply });
+        Box::pin(async move {
+            sent.map_err(|_| JobError::Store(StoreError::Closed))?;
+            answer
+                .await
+                .map_err(|_| JobError::Store(StoreError::Closed))?
+        })
+    }
+
+    fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>> {
+        // SQLite reads are local and short: run them here, without a thread hop.
+        let result = self.run_read(job);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(backend)?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Takes the first waiting job, then whatever else is queued, and commits
+/// them together. Ends when every sender is gone.
+fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut conn, batch);
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
+    let mut results = Vec::with_capacity(batch.len());
+    let mut replies = Vec::with_capacity(batch.len());
+    let committed = (|| -> Result<(), StoreError> {
+        let txn = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        for Job { mut run, reply } in batch {
+            results.push(run_in_savepoint(&txn, &mut run));
+            replies.push(reply);
+        }
+        txn.commit().map_err(backend)
+    })();
+    match committed {
+        Ok(()) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sqlite batch commit failed");
+            for reply in replies {
+                let _ = reply.send(Err(JobError::Store(e.clone())));
+            }
+        }
+    }
+}
+
+fn run_in_savepoint(
+    txn: &rusqlite::Transaction<'_>,
+    run: &mut WriteJob,
+) -> Result<JobOutput, JobError> {
+    let exec = |sql: &str| {
+        txn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+            .map_err(backend)
+    };
+    exec("SAVEPOINT job").map_err(JobError::Store)?;
+    let result = run(&mut SqliteTx::new(txn));
+    let end = match result {
+        Ok(_) => exec("RELEASE job"),
+        Err(_) => exec("ROLLBACK TO job").and_then(|_| exec("RELEASE job")),
+    };
+    match end {
+        Ok(()) => result,
+        Err(e) => Err(JobError::Store(e)),
+    }
+}

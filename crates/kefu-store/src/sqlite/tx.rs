@@ -1,0 +1,413 @@
+//! [`Tx`] over one SQLite transaction: plain SQL, one statement per method,
+//! statements cached by the connection.
+
+use super::backend;
+use crate::tx::{HeadImage, Tx};
+use crate::StoreError;
+use kefu_core::app::{AccountType, App};
+use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::kf::{Invitation, KfRecord};
+use kefu_core::quota::Counter;
+use kefu_core::session::{Fan, Session};
+use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::Timestamp;
+use rusqlite::types::Type;
+use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+
+type R<T> = Result<T, StoreError>;
+
+pub(crate) struct SqliteTx<'a> {
+    conn: &'a Connection,
+}
+
+impl<'a> SqliteTx<'a> {
+    pub(crate) fn new(conn: &'a Connection) -> Self {
+        SqliteTx { conn }
+    }
+
+    fn one<T, P: Params>(
+        &self,
+        sql: &str,
+        p: P,
+        f: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> R<Option<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.query_row(p, f).optional().map_err(backend)
+    }
+
+    fn all<T, P: Params>(
+        &self,
+        sql: &str,
+        p: P,
+        f: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> R<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let rows = stmt.query_map(p, f).map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+    }
+
+    fn exec<P: Params>(&self, sql: &str, p: P) -> R<()> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        stmt.execute(p).map(|_| ()).map_err(backend)
+    }
+}
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, what.to_owned().into())
+}
+
+const APP_COLS: &str = "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at";
+
+fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
+    let t: String = r.get(2)?;
+    Ok(App {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        secret: r.get(1)?,
+        account_type: AccountType::parse(&t).ok_or_else(|| bad(2, "account_type"))?,
+        certified: r.get(3)?,
+        wechat_id: r.get(4)?,
+        original_id: r.get(5)?,
+        kf_enabled: r.get(6)?,
+        next_kf_id: r.get(7)?,
+        created_at: Timestamp(r.get(8)?),
+    })
+}
+
+const TOKEN_COLS: &str = "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after";
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+    let kind: String = r.get(2)?;
+    Ok(TokenRecord {
+        token: AccessToken::new(r.get::<_, String>(0)?),
+        appid: AppId::new(r.get::<_, String>(1)?),
+        kind: TokenKind::parse(&kind).ok_or_else(|| bad(2, "kind"))?,
+        issued_at: Timestamp(r.get(3)?),
+        expires_at: Timestamp(r.get(4)?),
+        invalid_after: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+    })
+}
+
+const KF_COLS: &str = "appid, kf_account, kf_id, nickname, headimg_version, worker, online, invite_wx, invite_expire_time, invite_rejected";
+
+fn kf_row(r: &Row<'_>) -> rusqlite::Result<KfRecord> {
+    let invite_wx: Option<String> = r.get(7)?;
+    let invitation = match invite_wx {
+        Some(wx) => Some(Invitation {
+            wx: WechatId::new(wx),
+            expire_time: Timestamp(r.get(8)?),
+            rejected: r.get(9)?,
+        }),
+        None => None,
+    };
+    Ok(KfRecord {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        account: KfAccount::new(r.get::<_, String>(1)?),
+        kf_id: r.get(2)?,
+        nickname: r.get(3)?,
+        headimg_version: r.get(4)?,
+        worker: r.get::<_, Option<String>>(5)?.map(WechatId::new),
+        online: r.get(6)?,
+        invitation,
+    })
+}
+
+fn fan_row(r: &Row<'_>) -> rusqlite::Result<Fan> {
+    Ok(Fan {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        openid: OpenId::new(r.get::<_, String>(1)?),
+        subscribed: r.get(2)?,
+        followed_at: Timestamp(r.get(3)?),
+    })
+}
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        openid: OpenId::new(r.get::<_, String>(1)?),
+        kf_account: KfAccount::new(r.get::<_, String>(2)?),
+        created_at: Timestamp(r.get(3)?),
+    })
+}
+
+fn counter_row(r: &Row<'_>) -> rusqlite::Result<Counter> {
+    Ok(Counter {
+        window_start: Timestamp(r.get(0)?),
+        count: r.get(1)?,
+        last_at: Timestamp(r.get(2)?),
+    })
+}
+
+impl Tx for SqliteTx<'_> {
+    fn meta(&mut self, key: &str) -> R<Option<String>> {
+        self.one("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> R<()> {
+        self.exec(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+    }
+
+    fn app(&mut self, appid: &AppId) -> R<Option<App>> {
+        let sql = format!("SELECT {APP_COLS} FROM apps WHERE appid = ?1");
+        self.one(&sql, [appid.as_str()], app_row)
+    }
+
+    fn apps(&mut self) -> R<Vec<App>> {
+        let sql = format!("SELECT {APP_COLS} FROM apps ORDER BY created_at, appid");
+        self.all(&sql, [], app_row)
+    }
+
+    fn put_app(&mut self, a: &App) -> R<()> {
+        let sql = format!(
+            "INSERT OR REPLACE INTO apps ({APP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        );
+        self.exec(
+            &sql,
+            params![
+                a.appid.as_str(),
+                a.secret,
+                a.account_type.as_str(),
+                a.certified,
+                a.wechat_id,
+                a.original_id,
+                a.kf_enabled,
+                a.next_kf_id,
+                a.created_at.0
+            ],
+        )
+    }
+
+    fn token(&mut self, token: &AccessToken) -> R<Option<TokenRecord>> {
+        let sql = format!("SELECT {TOKEN_COLS} FROM tokens t WHERE t.token = ?1");
+        self.one(&sql, [token.as_str()], token_row)
+    }
+
+    fn current_token(&mut self, appid: &AppId, kind: TokenKind) -> R<Option<TokenRecord>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLS} FROM current_tokens c JOIN tokens t ON t.token = c.token \
+             WHERE c.appid = ?1 AND c.kind = ?2"
+        );
+        self.one(&sql, [appid.as_str(), kind.as_str()], token_row)
+    }
+
+    fn put_token(&mut self, t: &TokenRecord, current: bool) -> R<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO tokens (token, appid, kind, issued_at, expires_at, invalid_after) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                t.token.as_str(),
+                t.appid.as_str(),
+                t.kind.as_str(),
+                t.issued_at.0,
+                t.expires_at.0,
+                t.invalid_after.map(|x| x.0)
+            ],
+        )?;
+        if current {
+            self.exec(
+                "INSERT OR REPLACE INTO current_tokens (appid, kind, token) VALUES (?1, ?2, ?3)",
+                [t.appid.as_str(), t.kind.as_str(), t.token.as_str()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn prune_tokens(&mut self, appid: &AppId, before: Timestamp) -> R<()> {
+        self.exec(
+            "DELETE FROM tokens WHERE appid = ?1 AND (expires_at < ?2 OR invalid_after < ?2) \
+             AND token NOT IN (SELECT token FROM current_tokens WHERE appid = ?1)",
+            params![appid.as_str(), before.0],
+        )
+    }
+
+    fn counter(&mut self, appid: &AppId, key: &str) -> R<Option<Counter>> {
+        self.one(
+            "SELECT window_start, count, last_at FROM counters WHERE appid = ?1 AND key = ?2",
+            [appid.as_str(), key],
+            counter_row,
+        )
+    }
+
+    fn put_counter(&mut self, appid: &AppId, key: &str, c: &Counter) -> R<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO counters (appid, key, window_start, count, last_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![appid.as_str(), key, c.window_start.0, c.count, c.last_at.0],
+        )
+    }
+
+    fn clear_counters(&mut self, appid: &AppId, prefix: &str) -> R<()> {
+        self.exec(
+            "DELETE FROM counters WHERE appid = ?1 AND substr(key, 1, length(?2)) = ?2",
+            [appid.as_str(), prefix],
+        )
+    }
+
+    fn kf(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<KfRecord>> {
+        let sql = format!("SELECT {KF_COLS} FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2");
+        self.one(&sql, [appid.as_str(), account.as_str()], kf_row)
+    }
+
+    fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>> {
+        let sql = format!("SELECT {KF_COLS} FROM kf_accounts WHERE appid = ?1 ORDER BY kf_id");
+        self.all(&sql, [appid.as_str()], kf_row)
+    }
+
+    fn put_kf(&mut self, k: &KfRecord) -> R<()> {
+        let inv = k.invitation.as_ref();
+        let sql = format!("INSERT OR REPLACE INTO kf_accounts ({KF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        self.exec(
+            &sql,
+            params![
+                k.appid.as_str(),
+                k.account.as_str(),
+                k.kf_id,
+                k.nickname,
+                k.headimg_version,
+                k.worker.as_ref().map(|w| w.as_str()),
+                k.online,
+                inv.map(|i| i.wx.as_str()),
+                inv.map(|i| i.expire_time.0),
+                inv.is_some_and(|i| i.rejected)
+            ],
+        )
+    }
+
+    fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()> {
+        let p = [appid.as_str(), account.as_str()];
+        self.exec(
+            "DELETE FROM sessions WHERE appid = ?1 AND kf_account = ?2",
+            p,
+        )?;
+        self.exec(
+            "DELETE FROM headimgs WHERE appid = ?1 AND kf_account = ?2",
+            p,
+        )?;
+        self.exec(
+            "DELETE FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2",
+            p,
+        )
+    }
+
+    fn bindings(&mut self, wx: &WechatId) -> R<u32> {
+        let n = self.one(
+            "SELECT COUNT(*) FROM kf_accounts WHERE worker = ?1",
+            [wx.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(n.unwrap_or(0))
+    }
+
+    fn wx_invalid(&mut self, wx: &WechatId) -> R<bool> {
+        let v = self.one(
+            "SELECT invalid FROM wechat_users WHERE wx = ?1",
+            [wx.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(v.unwrap_or(false))
+    }
+
+    fn set_wx_invalid(&mut self, wx: &WechatId, invalid: bool) -> R<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO wechat_users (wx, invalid) VALUES (?1, ?2)",
+            params![wx.as_str(), invalid],
+        )
+    }
+
+    fn headimg(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<HeadImage>> {
+        self.one(
+            "SELECT content_type, data FROM headimgs WHERE appid = ?1 AND kf_account = ?2",
+            [appid.as_str(), account.as_str()],
+            |r| {
+                Ok(HeadImage {
+                    content_type: r.get(0)?,
+                    data: r.get(1)?,
+                })
+            },
+        )
+    }
+
+    fn put_headimg(&mut self, appid: &AppId, account: &KfAccount, img: &HeadImage) -> R<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO headimgs (appid, kf_account, content_type, data) VALUES (?1, ?2, ?3, ?4)",
+            params![appid.as_str(), account.as_str(), img.content_type, img.data],
+        )
+    }
+
+    fn fan(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Fan>> {
+        self.one(
+            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = ?1 AND openid = ?2",
+            [appid.as_str(), openid.as_str()],
+            fan_row,
+        )
+    }
+
+    fn fans(&mut self, appid: &AppId) -> R<Vec<Fan>> {
+        self.all(
+            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = ?1 ORDER BY followed_at, openid",
+            [appid.as_str()],
+            fan_row,
+        )
+    }
+
+    fn put_fan(&mut self, f: &Fan) -> R<()> {
+        self.exec(
+            "INSERT OR REPLACE INTO fans (appid, openid, subscribed, followed_at) VALUES (?1, ?2, ?3, ?4)",
+            params![f.appid.as_str(), f.openid.as_str(), f.subscribed, f.followed_at.0],
+        )
+    }
+
+    fn session(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Session>> {
+        self.one(
+            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = ?1 AND openid = ?2",
+            [appid.as_str(), openid.as_str()],
+            session_row,
+        )
+    }
+
+    fn sessions(&mut self, appid: &AppId) -> R<Vec<Session>> {
+        self.all(
+            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = ?1 ORDER BY created_at, openid",
+            [appid.as_str()],
+            session_row,
+        )
+    }
+
+    fn insert_session(&mut self, s: &Session) -> R<()> {
+        self.exec(
+            "INSERT INTO sessions (appid, openid, kf_account, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                s.appid.as_str(),
+                s.openid.as_str(),
+                s.kf_account.as_str(),
+                s.created_at.0
+            ],
+        )
+    }
+
+    fn delete_session(&mut self, appid: &AppId, openid: &OpenId) -> R<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE appid = ?1 AND openid = ?2",
+            [appid.as_str(), openid.as_str()],
+        )
+    }
+
+    fn accepted_cases(&mut self, appid: &AppId) -> R<Vec<(KfAccount, u32)>> {
+        self.all(
+            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = ?1 GROUP BY kf_account",
+            [appid.as_str()],
+            |r| Ok((KfAccount::new(r.get::<_, String>(0)?), r.get(1)?)),
+        )
+    }
+
+    fn wipe(&mut self) -> R<()> {
+        self.conn
+            .execute_batch(
+                "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
+                 DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
+                 DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;",
+            )
+            .map_err(backend)
+    }
+}

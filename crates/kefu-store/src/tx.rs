@@ -1,0 +1,97 @@
+//! The reads and writes a transaction offers, in domain types.
+//!
+//! Every backend implements this once; the service layer composes it. Methods
+//! are row-sized on purpose: the rules live in `kefu-core`, not in SQL.
+
+use crate::StoreError;
+use kefu_core::app::App;
+use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::kf::KfRecord;
+use kefu_core::quota::Counter;
+use kefu_core::session::{Fan, Session};
+use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::Timestamp;
+
+type R<T> = Result<T, StoreError>;
+
+/// A stored avatar image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadImage {
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+    /// The file's bytes.
+    pub data: Vec<u8>,
+}
+
+/// One transaction's view of the state.
+pub trait Tx {
+    /// A server-wide setting (virtual clock offset, demo app).
+    fn meta(&mut self, key: &str) -> R<Option<String>>;
+    /// Sets a server-wide setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> R<()>;
+
+    /// One app.
+    fn app(&mut self, appid: &AppId) -> R<Option<App>>;
+    /// Every app, oldest first.
+    fn apps(&mut self) -> R<Vec<App>>;
+    /// Inserts or replaces an app.
+    fn put_app(&mut self, app: &App) -> R<()>;
+
+    /// A token by its value.
+    fn token(&mut self, token: &AccessToken) -> R<Option<TokenRecord>>;
+    /// The app's latest token of a kind.
+    fn current_token(&mut self, appid: &AppId, kind: TokenKind) -> R<Option<TokenRecord>>;
+    /// Inserts or replaces a token; `current` makes it the app's latest of its kind.
+    fn put_token(&mut self, rec: &TokenRecord, current: bool) -> R<()>;
+    /// Forgets the app's tokens that died before `before`.
+    fn prune_tokens(&mut self, appid: &AppId, before: Timestamp) -> R<()>;
+
+    /// A call counter.
+    fn counter(&mut self, appid: &AppId, key: &str) -> R<Option<Counter>>;
+    /// Stores a call counter.
+    fn put_counter(&mut self, appid: &AppId, key: &str, c: &Counter) -> R<()>;
+    /// Deletes the app's counters whose key starts with `prefix`.
+    fn clear_counters(&mut self, appid: &AppId, prefix: &str) -> R<()>;
+
+    /// One kf account.
+    fn kf(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<KfRecord>>;
+    /// The app's kf accounts by `kf_id`.
+    fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>>;
+    /// Inserts or replaces a kf account.
+    fn put_kf(&mut self, kf: &KfRecord) -> R<()>;
+    /// Deletes a kf account with its avatar and sessions.
+    fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()>;
+    /// How many kf accounts, in every app, the WeChat user is bound to.
+    fn bindings(&mut self, wx: &WechatId) -> R<u32>;
+
+    /// Whether the WeChat user was marked non-existent.
+    fn wx_invalid(&mut self, wx: &WechatId) -> R<bool>;
+    /// Marks a WeChat user non-existent (or existing again).
+    fn set_wx_invalid(&mut self, wx: &WechatId, invalid: bool) -> R<()>;
+
+    /// A kf account's avatar.
+    fn headimg(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<HeadImage>>;
+    /// Stores a kf account's avatar.
+    fn put_headimg(&mut self, appid: &AppId, account: &KfAccount, img: &HeadImage) -> R<()>;
+
+    /// One follower.
+    fn fan(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Fan>>;
+    /// The app's followers, in follow order.
+    fn fans(&mut self, appid: &AppId) -> R<Vec<Fan>>;
+    /// Inserts or replaces a follower.
+    fn put_fan(&mut self, fan: &Fan) -> R<()>;
+
+    /// The follower's open session.
+    fn session(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Session>>;
+    /// The app's open sessions, oldest first.
+    fn sessions(&mut self, appid: &AppId) -> R<Vec<Session>>;
+    /// Opens a session (the follower must have none).
+    fn insert_session(&mut self, s: &Session) -> R<()>;
+    /// Closes the follower's session.
+    fn delete_session(&mut self, appid: &AppId, openid: &OpenId) -> R<()>;
+    /// How many sessions each kf account of the app holds.
+    fn accepted_cases(&mut self, appid: &AppId) -> R<Vec<(KfAccount, u32)>>;
+
+    /// Deletes every row of every table.
+    fn wipe(&mut self) -> R<()>;
+}

@@ -1,0 +1,273 @@
+//! Command-line parsing, and the client commands that drive a running kefu
+//! through its control API (the invited user, the worker, the follower).
+
+use crate::serve::{self, DbArgs, ServeArgs};
+use clap::{Parser, Subcommand};
+use kefu_api::control as c;
+use kefu_client::{Client, ClientError, ControlClient};
+use serde::Serialize;
+
+/// A WeChat-compatible customer-service (kf) API server.
+#[derive(Debug, Parser)]
+#[command(name = "kefu", version)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where client commands find kefu.
+#[derive(Debug, clap::Args)]
+struct Remote {
+    /// The kefu server's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "KEFU_SERVER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    server: String,
+    /// The server's admin token, if it has one.
+    #[arg(long, global = true, env = "KEFU_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Apps: create, list, show, set.
+    App {
+        #[command(subcommand)]
+        action: AppCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A WeChat user follows an app.
+    Follow {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The follower's openid (generated when absent).
+        #[arg(long)]
+        openid: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The invited WeChat user answers an invitation.
+    Invite {
+        /// `accept` or `reject`.
+        #[arg(value_parser = ["accept", "reject"])]
+        answer: String,
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The kf account (`prefix@wechat_id`).
+        kf_account: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The bound worker logs in to or out of the kf client.
+    Worker {
+        /// `online` or `offline`.
+        #[arg(value_parser = ["online", "offline"])]
+        status: String,
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The kf account.
+        kf_account: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
+    WechatUser {
+        /// The WeChat ID.
+        wx: String,
+        /// Whether it exists.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        exists: bool,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Show the virtual clock, or move it forward by SECONDS.
+    Clock {
+        /// Seconds to advance.
+        advance: Option<i64>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Wipe all state.
+    Reset {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Get an access token for an app (as an SDK would).
+    Token {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The app's secret.
+        #[arg(long)]
+        secret: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AppCmd {
+    /// Create an app (certified Service Account unless told otherwise).
+    Create {
+        #[arg(long)]
+        appid: Option<String>,
+        #[arg(long)]
+        secret: Option<String>,
+        /// official_account, service_account, mini_program or mini_game.
+        #[arg(long = "type")]
+        account_type: Option<String>,
+        /// Create it uncertified.
+        #[arg(long)]
+        uncertified: bool,
+        /// The account's WeChat ID (kf account suffix).
+        #[arg(long)]
+        wechat_id: Option<String>,
+    },
+    /// List apps.
+    List,
+    /// Show an app's whole state.
+    Show { appid: String },
+    /// Change an app's settings.
+    Set {
+        appid: String,
+        #[arg(long)]
+        certified: Option<bool>,
+        #[arg(long = "type")]
+        account_type: Option<String>,
+        #[arg(long)]
+        kf_enabled: Option<bool>,
+    },
+}
+
+fn print<T: Serialize>(value: &T) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+fn control(r: &Remote) -> ControlClient {
+    ControlClient::new(&r.server, r.admin_token.as_deref())
+}
+
+fn err(e: ClientError) -> String {
+    e.to_string()
+}
+
+/// Runs one command.
+pub(crate) async fn run(args: Args) -> Result<(), String> {
+    match args.command {
+        Command::Serve(a) => serve::serve(a).await,
+        Command::Migrate(db) => serve::migrate(&db),
+        Command::App { action, remote } => app(action, &control(&remote)).await,
+        Command::Follow {
+            app,
+            openid,
+            remote,
+        } => print(
+            &control(&remote)
+                .follow(&app, openid.as_deref())
+                .await
+                .map_err(err)?,
+        ),
+        Command::Invite {
+            answer,
+            app,
+            kf_account,
+            remote,
+        } => print(
+            &control(&remote)
+                .answer_invitation(&app, &kf_account, answer == "accept")
+                .await
+                .map_err(err)?,
+        ),
+        Command::Worker {
+            status,
+            app,
+            kf_account,
+            remote,
+        } => print(
+            &control(&remote)
+                .set_worker_online(&app, &kf_account, status == "online")
+                .await
+                .map_err(err)?,
+        ),
+        Command::WechatUser { wx, exists, remote } => print(
+            &control(&remote)
+                .set_wechat_user(&wx, exists)
+                .await
+                .map_err(err)?,
+        ),
+        Command::Clock { advance, remote } => {
+            let ctl = control(&remote);
+            print(
+                &match advance {
+                    Some(s) => ctl.advance_clock(s).await,
+                    None => ctl.clock().await,
+                }
+                .map_err(err)?,
+            )
+        }
+        Command::Reset { remote } => control(&remote).reset().await.map_err(err),
+        Command::Token {
+            app,
+            secret,
+            remote,
+        } => print(
+            &Client::new(&remote.server, &app, &secret)
+                .fetch_token()
+                .await
+                .map_err(err)?,
+        ),
+    }
+}
+
+async fn app(cmd: AppCmd, ctl: &ControlClient) -> Result<(), String> {
+    match cmd {
+        AppCmd::Create {
+            appid,
+            secret,
+            account_type,
+            uncertified,
+            wechat_id,
+        } => {
+            let req = c::CreateApp {
+                appid,
+                secret,
+                account_type,
+                certified: Some(!uncertified),
+                wechat_id,
+            };
+            print(&ctl.create_app(&req).await.map_err(err)?)
+        }
+        AppCmd::List => print(&ctl.list_apps().await.map_err(err)?),
+        AppCmd::Show { appid } => print(&ctl.app_state(&appid).await.map_err(err)?),
+        AppCmd::Set {
+            appid,
+            certified,
+            account_type,
+            kf_enabled,
+        } => print(
+            &ctl.patch_app(
+                &appid,
+                &c::PatchApp {
+                    certified,
+                    account_type,
+                    kf_enabled,
+                },
+            )
+            .await
+            .map_err(err)?,
+        ),
+    }
+}

@@ -1,0 +1,124 @@
+//! `kefu serve` and `kefu migrate`.
+
+use clap::Args;
+use kefu_core::limits::Limits;
+use kefu_server::{AppState, ServerConfig, VirtualClock};
+use kefu_store::DatabaseUrl;
+use std::net::SocketAddr;
+
+/// Options of `kefu serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEFU_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Bearer token required by /_kefu/ (mandatory off loopback).
+    #[arg(long, env = "KEFU_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds an invitation waits before it expires.
+    #[arg(long, env = "KEFU_INVITE_TTL", default_value_t = Limits::default().invite_ttl_secs)]
+    invite_ttl: i64,
+    /// Kf accounts one WeChat user may bind across all apps (65410).
+    #[arg(long, env = "KEFU_MAX_WORKER_BINDINGS", default_value_t = Limits::default().max_bindings_per_worker)]
+    max_worker_bindings: u32,
+    /// `cgi-bin/token` calls per app per day (45009).
+    #[arg(long, env = "KEFU_TOKEN_DAILY_LIMIT", default_value_t = Limits::default().token_daily)]
+    token_daily_limit: u32,
+    /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
+    #[arg(long, env = "KEFU_FROZEN_CLOCK")]
+    frozen_clock: Option<i64>,
+}
+
+/// Where the state lives.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// `sqlite://PATH` (default) or `postgres://...`.
+    #[arg(
+        long = "database",
+        env = "KEFU_DATABASE_URL",
+        default_value = "sqlite://kefu-data/kefu.db"
+    )]
+    url: String,
+}
+
+impl DbArgs {
+    fn parse(&self) -> Result<DatabaseUrl, String> {
+        DatabaseUrl::parse(&self.url).map_err(|e| e.to_string())
+    }
+}
+
+/// `kefu migrate`.
+pub(crate) fn migrate(db: &DbArgs) -> Result<(), String> {
+    let url = db.parse()?;
+    let applied = kefu_store::migrate(&url).map_err(|e| e.to_string())?;
+    println!("{url:?}: {applied} migration(s) applied");
+    Ok(())
+}
+
+/// `kefu serve`: opens the store, makes sure the demo app exists, listens.
+pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() && args.admin_token.is_none() {
+        return Err(format!(
+            "refusing to listen on {} without --admin-token (KEFU_ADMIN_TOKEN)",
+            args.listen
+        ));
+    }
+    let url = args.db.parse()?;
+    let store = kefu_store::open(&url).map_err(|e| format!("{url:?}: {e}"))?;
+    let offset = kefu_server::load_clock_offset(&*store)
+        .await
+        .map_err(|e| e.to_string())?;
+    let clock = match args.frozen_clock {
+        Some(at) => VirtualClock::frozen(at, offset),
+        None => VirtualClock::real(offset),
+    };
+    let limits = Limits {
+        invite_ttl_secs: args.invite_ttl,
+        max_bindings_per_worker: args.max_worker_bindings,
+        token_daily: args.token_daily_limit,
+        ..Limits::default()
+    };
+    let state = AppState::new(
+        store,
+        clock,
+        ServerConfig {
+            limits,
+            admin_token: args.admin_token,
+        },
+    );
+    let demo = kefu_server::ensure_demo_app(&state)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("{}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("kefu listening on http://{addr} (store {url:?})");
+    println!(
+        "demo app: appid={} secret={} wechat_id={}",
+        demo.appid, demo.secret, demo.wechat_id
+    );
+    kefu_server::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
