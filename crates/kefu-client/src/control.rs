@@ -25,9 +25,7 @@ impl ControlClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let req = self
-            .http
-            .request(method, format!("{}/_kefu{path}", self.base));
+        let req = self.http.request(method, format!("{}/_kefu{path}", self.base));
         match &self.admin_token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -83,26 +81,16 @@ impl ControlClient {
 
     /// `GET /_kefu/apps/{appid}`.
     pub async fn app_state(&self, appid: &str) -> Result<c::AppState, ClientError> {
-        self.call::<(), _>(Method::GET, &format!("/apps/{appid}"), None)
-            .await
+        self.call::<(), _>(Method::GET, &format!("/apps/{appid}"), None).await
     }
 
     /// `PATCH /_kefu/apps/{appid}`.
-    pub async fn patch_app(
-        &self,
-        appid: &str,
-        req: &c::PatchApp,
-    ) -> Result<c::AppInfo, ClientError> {
-        self.call(Method::PATCH, &format!("/apps/{appid}"), Some(req))
-            .await
+    pub async fn patch_app(&self, appid: &str, req: &c::PatchApp) -> Result<c::AppInfo, ClientError> {
+        self.call(Method::PATCH, &format!("/apps/{appid}"), Some(req)).await
     }
 
     /// `POST /_kefu/apps/{appid}/fans`: a user follows the app.
-    pub async fn follow(
-        &self,
-        appid: &str,
-        openid: Option<&str>,
-    ) -> Result<c::Followed, ClientError> {
+    pub async fn follow(&self, appid: &str, openid: Option<&str>) -> Result<c::Followed, ClientError> {
         let body = c::Follow {
             openid: openid.map(str::to_owned),
         };
@@ -143,11 +131,7 @@ impl ControlClient {
     }
 
     /// Marks a WeChat ID as existing or not (65409 for `inviteworker`).
-    pub async fn set_wechat_user(
-        &self,
-        wx: &str,
-        exists: bool,
-    ) -> Result<c::WechatUser, ClientError> {
+    pub async fn set_wechat_user(&self, wx: &str, exists: bool) -> Result<c::WechatUser, ClientError> {
         self.call(
             Method::PUT,
             &format!("/wechat-users/{wx}"),
@@ -163,12 +147,8 @@ impl ControlClient {
 
     /// `POST /_kefu/clock/advance`.
     pub async fn advance_clock(&self, seconds: i64) -> Result<c::Clock, ClientError> {
-        self.call(
-            Method::POST,
-            "/clock/advance",
-            Some(&c::Advance { seconds }),
-        )
-        .await
+        self.call(Method::POST, "/clock/advance", Some(&c::Advance { seconds }))
+            .await
     }
 
     /// `POST /_kefu/reset`: wipes all state.

@@ -57,8 +57,7 @@ impl ClientError {
 /// Decodes a WeChat answer: a non-zero `errcode` is an error, anything else
 /// is the documented body.
 pub(crate) fn decode_wx<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
     if let Some(code) = value.get("errcode").and_then(serde_json::Value::as_i64) {
         if code != 0 {
             let errmsg = value
@@ -66,10 +65,7 @@ pub(crate) fn decode_wx<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientEr
                 .and_then(|m| m.as_str())
                 .unwrap_or_default()
                 .to_owned();
-            return Err(ClientError::Api {
-                errcode: code,
-                errmsg,
-            });
+            return Err(ClientError::Api { errcode: code, errmsg });
         }
     }
     serde_json::from_value(value).map_err(|e| ClientError::Decode(e.to_string()))

@@ -122,42 +122,20 @@ impl Client {
         }
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T, ClientError> {
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        self.call(|t| {
-            self.http
-                .post(&url)
-                .query(&[("access_token", t)])
-                .json(body)
-        })
-        .await
+        self.call(|t| self.http.post(&url).query(&[("access_token", t)]).json(body))
+            .await
     }
 
-    async fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, ClientError> {
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        self.call(|t| {
-            self.http
-                .get(&url)
-                .query(&[("access_token", t)])
-                .query(query)
-        })
-        .await
+        self.call(|t| self.http.get(&url).query(&[("access_token", t)]).query(query))
+            .await
     }
 
     /// `POST /customservice/kfaccount/add`.
-    pub async fn add_kf_account(
-        &self,
-        kf_account: &str,
-        nickname: &str,
-    ) -> Result<w::Status, ClientError> {
+    pub async fn add_kf_account(&self, kf_account: &str, nickname: &str) -> Result<w::Status, ClientError> {
         let body = w::KfAccountRequest {
             kf_account: kf_account.into(),
             nickname: nickname.into(),
@@ -166,11 +144,7 @@ impl Client {
     }
 
     /// `POST /customservice/kfaccount/update`.
-    pub async fn update_kf_account(
-        &self,
-        kf_account: &str,
-        nickname: &str,
-    ) -> Result<w::Status, ClientError> {
+    pub async fn update_kf_account(&self, kf_account: &str, nickname: &str) -> Result<w::Status, ClientError> {
         let body = w::KfAccountRequest {
             kf_account: kf_account.into(),
             nickname: nickname.into(),
@@ -208,17 +182,12 @@ impl Client {
     }
 
     /// `POST /customservice/kfaccount/inviteworker`.
-    pub async fn invite_worker(
-        &self,
-        kf_account: &str,
-        invite_wx: &str,
-    ) -> Result<w::Status, ClientError> {
+    pub async fn invite_worker(&self, kf_account: &str, invite_wx: &str) -> Result<w::Status, ClientError> {
         let body = w::InviteWorkerRequest {
             kf_account: kf_account.into(),
             invite_wx: invite_wx.into(),
         };
-        self.post("/customservice/kfaccount/inviteworker", &body)
-            .await
+        self.post("/customservice/kfaccount/inviteworker", &body).await
     }
 
     /// `GET /cgi-bin/customservice/getkflist`.
@@ -228,16 +197,11 @@ impl Client {
 
     /// `GET /cgi-bin/customservice/getonlinekflist`.
     pub async fn get_online_kf_list(&self) -> Result<w::KfOnlineList, ClientError> {
-        self.get("/cgi-bin/customservice/getonlinekflist", &[])
-            .await
+        self.get("/cgi-bin/customservice/getonlinekflist", &[]).await
     }
 
     /// `POST /customservice/kfsession/create`.
-    pub async fn create_session(
-        &self,
-        kf_account: &str,
-        openid: &str,
-    ) -> Result<w::Status, ClientError> {
+    pub async fn create_session(&self, kf_account: &str, openid: &str) -> Result<w::Status, ClientError> {
         let body = w::KfSessionRequest {
             kf_account: kf_account.into(),
             openid: openid.into(),

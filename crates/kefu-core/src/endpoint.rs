@@ -52,12 +52,7 @@ const OA_SA_ONLY: [Access; 4] = [N, C, C, N];
 const KF_SETS: &[u32] = &[1, 6, 19, 100, 101];
 const SESSION_SETS: &[u32] = &[1, 6, 100, 101];
 
-const fn ep(
-    path: &'static str,
-    method: Method,
-    scope: [Access; 4],
-    perm_sets: &'static [u32],
-) -> Endpoint {
+const fn ep(path: &'static str, method: Method, scope: [Access; 4], perm_sets: &'static [u32]) -> Endpoint {
     Endpoint {
         path,
         method,
@@ -83,24 +78,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
     credential("/cgi-bin/stable_token", Method::Post),
     credential("/cgi-bin/clear_quota/v2", Method::Post),
     ep("/cgi-bin/clear_quota", Method::Post, ALL_TYPES, &[]),
-    ep(
-        "/customservice/kfaccount/add",
-        Method::Post,
-        MP_OA_SA_MG,
-        KF_SETS,
-    ),
+    ep("/customservice/kfaccount/add", Method::Post, MP_OA_SA_MG, KF_SETS),
     ep(
         "/customservice/kfaccount/update",
         Method::Post,
         OA_SA_ONLY,
         SESSION_SETS,
     ),
-    ep(
-        "/customservice/kfaccount/del",
-        Method::Both,
-        MP_OA_SA_MG,
-        KF_SETS,
-    ),
+    ep("/customservice/kfaccount/del", Method::Both, MP_OA_SA_MG, KF_SETS),
     ep(
         "/customservice/kfaccount/uploadheadimg",
         Method::Post,
@@ -113,12 +98,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         MP_OA_SA_MG,
         KF_SETS,
     ),
-    ep(
-        "/cgi-bin/customservice/getkflist",
-        Method::Get,
-        MP_OA_SA_MG,
-        KF_SETS,
-    ),
+    ep("/cgi-bin/customservice/getkflist", Method::Get, MP_OA_SA_MG, KF_SETS),
     ep(
         "/cgi-bin/customservice/getonlinekflist",
         Method::Get,
@@ -182,14 +162,8 @@ mod tests {
     #[test]
     fn session_create_is_for_certified_official_and_service_accounts_only() {
         let create = find("/customservice/kfsession/create").unwrap();
-        assert_eq!(
-            create.authorize(&app(AccountType::ServiceAccount, true)),
-            Ok(())
-        );
-        assert_eq!(
-            create.authorize(&app(AccountType::OfficialAccount, true)),
-            Ok(())
-        );
+        assert_eq!(create.authorize(&app(AccountType::ServiceAccount, true)), Ok(()));
+        assert_eq!(create.authorize(&app(AccountType::OfficialAccount, true)), Ok(()));
         for (t, c) in [
             (AccountType::ServiceAccount, false),
             (AccountType::OfficialAccount, false),
@@ -203,10 +177,7 @@ mod tests {
     #[test]
     fn inviteworker_lets_uncertified_mini_programs_in() {
         let invite = find("/customservice/kfaccount/inviteworker").unwrap();
-        assert_eq!(
-            invite.authorize(&app(AccountType::MiniProgram, false)),
-            Ok(())
-        );
+        assert_eq!(invite.authorize(&app(AccountType::MiniProgram, false)), Ok(()));
         assert_eq!(invite.authorize(&app(AccountType::MiniGame, false)), Ok(()));
         assert_eq!(
             invite.authorize(&app(AccountType::OfficialAccount, false)),
@@ -218,11 +189,7 @@ mod tests {
     #[test]
     fn paths_are_unique() {
         for (i, a) in ENDPOINTS.iter().enumerate() {
-            assert!(
-                ENDPOINTS[i + 1..].iter().all(|b| b.path != a.path),
-                "{}",
-                a.path
-            );
+            assert!(ENDPOINTS[i + 1..].iter().all(|b| b.path != a.path), "{}", a.path);
         }
     }
 }

@@ -88,10 +88,7 @@ mod tests {
 
     #[test]
     fn documented_texts_that_sdks_match_on_are_exact() {
-        assert_eq!(
-            ErrCode::AccessTokenExpired.message(),
-            "access_token expired"
-        );
+        assert_eq!(ErrCode::AccessTokenExpired.message(), "access_token expired");
         assert_eq!(ErrCode::InvalidCredential.code(), 40001);
         assert_eq!(
             ErrCode::InvitationPending.message(),

@@ -71,10 +71,8 @@ impl KfAccount {
     /// suffix is exactly the app's own WeChat ID. `None` when malformed.
     pub fn parse(raw: &str, app_wechat_id: &str) -> Option<KfAccount> {
         let (prefix, suffix) = raw.split_once('@')?;
-        let prefix_ok = (1..=10).contains(&prefix.len())
-            && prefix
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let prefix_ok =
+            (1..=10).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         (prefix_ok && suffix == app_wechat_id).then(|| KfAccount(raw.to_owned()))
     }
 }
@@ -96,10 +94,7 @@ impl AccessToken {
     /// Tokens kefu issues are 100-512 characters of `[A-Za-z0-9_-]`; anything
     /// else cannot be one of ours and is rejected before a lookup (40014).
     pub fn looks_valid(raw: &str) -> bool {
-        (100..=512).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        (100..=512).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     }
 }
 

@@ -186,12 +186,7 @@ pub enum HumanError {
 impl KfRecord {
     /// The invited user accepts: the account is bound and the invitation cleared.
     /// `bindings` is how many accounts the user is already bound to.
-    pub fn accept_invitation(
-        &mut self,
-        bindings: u32,
-        limits: &Limits,
-        now: Timestamp,
-    ) -> Result<(), HumanError> {
+    pub fn accept_invitation(&mut self, bindings: u32, limits: &Limits, now: Timestamp) -> Result<(), HumanError> {
         let wx = self.answerable_invitation(now)?.wx.clone();
         if bindings >= limits.max_bindings_per_worker {
             return Err(HumanError::TooManyBindings);
@@ -298,10 +293,7 @@ mod tests {
             bindings: 9,
             marked_invalid: false,
         };
-        assert_eq!(
-            check_invite(&kf(), "worker_2", all, &l, t),
-            Err(ErrCode::AlreadyWorker)
-        );
+        assert_eq!(check_invite(&kf(), "worker_2", all, &l, t), Err(ErrCode::AlreadyWorker));
         let invited_only = InviteeFacts {
             invited_in_app: true,
             bindings: 9,
@@ -325,8 +317,7 @@ mod tests {
     #[test]
     fn accepting_binds_and_clears_the_invitation() {
         let mut k = invited(100);
-        k.accept_invitation(0, &Limits::default(), Timestamp(1))
-            .unwrap();
+        k.accept_invitation(0, &Limits::default(), Timestamp(1)).unwrap();
         assert_eq!(k.worker, Some(WechatId::new("worker_1")));
         assert_eq!(k.invitation, None);
     }
@@ -344,10 +335,7 @@ mod tests {
             k.accept_invitation(0, &l, Timestamp(2)),
             Err(HumanError::InvitationRejected)
         );
-        assert_eq!(
-            kf().reject_invitation(Timestamp(1)),
-            Err(HumanError::NoInvitation)
-        );
+        assert_eq!(kf().reject_invitation(Timestamp(1)), Err(HumanError::NoInvitation));
     }
 
     #[test]
@@ -363,10 +351,7 @@ mod tests {
     fn nicknames_are_one_to_sixteen_characters() {
         assert!(check_nickname("客服小王").is_ok());
         assert!(check_nickname(&"字".repeat(16)).is_ok());
-        assert_eq!(
-            check_nickname(&"字".repeat(17)),
-            Err(ErrCode::IllegalNickname)
-        );
+        assert_eq!(check_nickname(&"字".repeat(17)), Err(ErrCode::IllegalNickname));
         assert_eq!(check_nickname(""), Err(ErrCode::IllegalNickname));
         assert_eq!(check_nickname("   "), Err(ErrCode::IllegalNickname));
     }

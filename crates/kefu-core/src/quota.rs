@@ -56,16 +56,9 @@ pub struct Counter {
 
 /// Counts one call at `now`. A counter from an earlier window starts over.
 /// `Err(window.exhausted())` when the window already holds `limit` calls.
-pub fn hit(
-    counter: Option<Counter>,
-    window: Window,
-    limit: u32,
-    now: Timestamp,
-) -> Result<Counter, ErrCode> {
+pub fn hit(counter: Option<Counter>, window: Window, limit: u32, now: Timestamp) -> Result<Counter, ErrCode> {
     let start = window.start(now);
-    let count = counter
-        .filter(|c| c.window_start == start)
-        .map_or(0, |c| c.count);
+    let count = counter.filter(|c| c.window_start == start).map_or(0, |c| c.count);
     if count >= limit {
         return Err(window.exhausted());
     }
@@ -97,15 +90,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 #[cfg(test)]

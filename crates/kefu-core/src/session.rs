@@ -109,10 +109,7 @@ mod tests {
     #[test]
     fn create_checks_follow_the_contract_order() {
         let t = Timestamp(5);
-        assert_eq!(
-            check_create(None, None, None, t),
-            Err(ErrCode::InvalidKfAccount)
-        );
+        assert_eq!(check_create(None, None, None, t), Err(ErrCode::InvalidKfAccount));
         assert_eq!(
             check_create(Some(&kf(false, false)), None, None, t),
             Err(ErrCode::KfNotBound)
@@ -140,12 +137,7 @@ mod tests {
     #[test]
     fn create_is_idempotent_for_the_same_account() {
         let same = session("a@test");
-        let r = check_create(
-            Some(&kf(true, true)),
-            Some(&fan(true)),
-            Some(&same),
-            Timestamp(9),
-        );
+        let r = check_create(Some(&kf(true, true)), Some(&fan(true)), Some(&same), Timestamp(9));
         assert_eq!(r, Ok(CreateOutcome::Exists));
     }
 

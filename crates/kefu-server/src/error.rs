@@ -53,10 +53,8 @@ pub fn rid() -> String {
 /// A JSON body with WeChat's content type.
 pub fn wx_json(body: Vec<u8>) -> Response {
     let mut res = body.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(WX_CONTENT_TYPE),
-    );
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(WX_CONTENT_TYPE));
     res
 }
 
@@ -113,10 +111,7 @@ impl From<HumanError> for ControlError {
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         let (status, code) = match &self {
-            ControlError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                format!("{}_not_found", what.replace(' ', "_")),
-            ),
+            ControlError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{}_not_found", what.replace(' ', "_"))),
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request".into()),
             ControlError::Conflict(code, _) => (StatusCode::CONFLICT, (*code).into()),
             ControlError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".into()),
@@ -129,13 +124,6 @@ impl IntoResponse for ControlError {
             ControlError::Store(_) => "internal error".to_owned(),
             other => other.to_string(),
         };
-        (
-            status,
-            axum::Json(ControlBody {
-                error: code,
-                message,
-            }),
-        )
-            .into_response()
+        (status, axum::Json(ControlBody { error: code, message })).into_response()
     }
 }

@@ -45,12 +45,9 @@ pub async fn serve(
     let app = tower::ServiceBuilder::new()
         .map_request(collapse_slashes)
         .service(router(state));
-    axum::serve(
-        listener,
-        axum::ServiceExt::<Request>::into_make_service(app),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// SDKs configured with a trailing slash send `//cgi-bin/...`: route it as

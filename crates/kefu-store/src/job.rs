@@ -37,9 +37,7 @@ where
     })
 }
 
-pub(crate) fn unwrap<T: 'static, E: From<StoreError> + 'static>(
-    r: Result<JobOutput, JobError>,
-) -> Result<T, E> {
+pub(crate) fn unwrap<T: 'static, E: From<StoreError> + 'static>(r: Result<JobOutput, JobError>) -> Result<T, E> {
     match r {
         Ok(v) => v
             .downcast::<T>()

@@ -19,9 +19,7 @@ impl DatabaseUrl {
         if let Some(path) = raw.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(StoreError::Unsupported(
-                    "sqlite:// needs a file path".into(),
-                ));
+                return Err(StoreError::Unsupported("sqlite:// needs a file path".into()));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }

@@ -21,9 +21,7 @@ pub struct Subject {
 fn sqlite() -> Subject {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kefu.db");
-    let open = move || -> Arc<dyn Store> {
-        Arc::new(kefu_store::sqlite::SqliteStore::open(&path).unwrap())
-    };
+    let open = move || -> Arc<dyn Store> { Arc::new(kefu_store::sqlite::SqliteStore::open(&path).unwrap()) };
     Subject {
         store: open(),
         reopen: Box::new(open),
@@ -217,8 +215,7 @@ async fn pruning_keeps_live_and_current_tokens(s: Subject) {
         .write(move |tx: &mut dyn Tx| {
             tx.put_token(&dead, false)?;
             tx.put_token(&live, true)?;
-            tx.prune_tokens(&AppId::new("wx1"), Timestamp(8000))
-                .map_err(E::from)
+            tx.prune_tokens(&AppId::new("wx1"), Timestamp(8000)).map_err(E::from)
         })
         .await
         .unwrap();
@@ -247,8 +244,7 @@ async fn counters_are_per_app_and_clear_by_prefix(s: Subject) {
             tx.put_counter(&AppId::new("wx1"), "day:/cgi-bin/token", &c)?;
             tx.put_counter(&AppId::new("wx1"), "month:clear_quota", &c)?;
             tx.put_counter(&AppId::new("wx2"), "day:/cgi-bin/token", &c)?;
-            tx.clear_counters(&AppId::new("wx1"), "day:")
-                .map_err(E::from)
+            tx.clear_counters(&AppId::new("wx1"), "day:").map_err(E::from)
         })
         .await
         .unwrap();
@@ -292,8 +288,7 @@ async fn bindings_count_across_apps(s: Subject) {
         .write(|tx: &mut dyn Tx| {
             tx.put_kf(&kf("wx1", "a@test", Some("worker_1")))?;
             tx.put_kf(&kf("wx2", "a@test", Some("worker_1")))?;
-            tx.put_kf(&kf("wx2", "b@test", Some("worker_2")))
-                .map_err(E::from)
+            tx.put_kf(&kf("wx2", "b@test", Some("worker_2"))).map_err(E::from)
         })
         .await
         .unwrap();

@@ -19,12 +19,7 @@ pub(crate) struct Args {
 #[derive(Debug, clap::Args)]
 struct Remote {
     /// The kefu server's base URL.
-    #[arg(
-        long,
-        global = true,
-        env = "KEFU_SERVER",
-        default_value = "http://127.0.0.1:8080"
-    )]
+    #[arg(long, global = true, env = "KEFU_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
     /// The server's admin token, if it has one.
     #[arg(long, global = true, env = "KEFU_ADMIN_TOKEN", hide_env_values = true)]
@@ -170,16 +165,9 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         Command::Serve(a) => serve::serve(a).await,
         Command::Migrate(db) => serve::migrate(&db),
         Command::App { action, remote } => app(action, &control(&remote)).await,
-        Command::Follow {
-            app,
-            openid,
-            remote,
-        } => print(
-            &control(&remote)
-                .follow(&app, openid.as_deref())
-                .await
-                .map_err(err)?,
-        ),
+        Command::Follow { app, openid, remote } => {
+            print(&control(&remote).follow(&app, openid.as_deref()).await.map_err(err)?)
+        }
         Command::Invite {
             answer,
             app,
@@ -202,12 +190,9 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
                 .await
                 .map_err(err)?,
         ),
-        Command::WechatUser { wx, exists, remote } => print(
-            &control(&remote)
-                .set_wechat_user(&wx, exists)
-                .await
-                .map_err(err)?,
-        ),
+        Command::WechatUser { wx, exists, remote } => {
+            print(&control(&remote).set_wechat_user(&wx, exists).await.map_err(err)?)
+        }
         Command::Clock { advance, remote } => {
             let ctl = control(&remote);
             print(
@@ -219,11 +204,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
             )
         }
         Command::Reset { remote } => control(&remote).reset().await.map_err(err),
-        Command::Token {
-            app,
-            secret,
-            remote,
-        } => print(
+        Command::Token { app, secret, remote } => print(
             &Client::new(&remote.server, &app, &secret)
                 .fetch_token()
                 .await

@@ -88,9 +88,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
             admin_token: args.admin_token,
         },
     );
-    let demo = kefu_server::ensure_demo_app(&state)
-        .await
-        .map_err(|e| e.to_string())?;
+    let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("{}: {e}", args.listen))?;

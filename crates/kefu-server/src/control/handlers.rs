@@ -24,10 +24,7 @@ pub(crate) async fn list_apps(State(s): State<AppState>) -> CResult<Vec<c::AppIn
     apps::list_apps(&s).await.map(Json)
 }
 
-pub(crate) async fn app_state(
-    State(s): State<AppState>,
-    Path(appid): Path<String>,
-) -> CResult<c::AppState> {
+pub(crate) async fn app_state(State(s): State<AppState>, Path(appid): Path<String>) -> CResult<c::AppState> {
     apps::app_state(&s, appid).await.map(Json)
 }
 
@@ -51,18 +48,14 @@ pub(crate) async fn accept_invitation(
     State(s): State<AppState>,
     Path((appid, kf)): Path<(String, String)>,
 ) -> CResult<c::KfState> {
-    apps::kf_action(&s, appid, kf, KfAction::Accept)
-        .await
-        .map(Json)
+    apps::kf_action(&s, appid, kf, KfAction::Accept).await.map(Json)
 }
 
 pub(crate) async fn reject_invitation(
     State(s): State<AppState>,
     Path((appid, kf)): Path<(String, String)>,
 ) -> CResult<c::KfState> {
-    apps::kf_action(&s, appid, kf, KfAction::Reject)
-        .await
-        .map(Json)
+    apps::kf_action(&s, appid, kf, KfAction::Reject).await.map(Json)
 }
 
 pub(crate) async fn set_status(
@@ -87,10 +80,7 @@ pub(crate) async fn clock(State(s): State<AppState>) -> Json<c::Clock> {
     Json(apps::clock(&s))
 }
 
-pub(crate) async fn advance_clock(
-    State(s): State<AppState>,
-    CJson(req): CJson<c::Advance>,
-) -> CResult<c::Clock> {
+pub(crate) async fn advance_clock(State(s): State<AppState>, CJson(req): CJson<c::Advance>) -> CResult<c::Clock> {
     apps::advance_clock(&s, req).await.map(Json)
 }
 

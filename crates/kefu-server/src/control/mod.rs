@@ -30,10 +30,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             "/_kefu/apps/{appid}/kf/{kf_account}/invitation/reject",
             post(h::reject_invitation),
         )
-        .route(
-            "/_kefu/apps/{appid}/kf/{kf_account}/status",
-            put(h::set_status),
-        )
+        .route("/_kefu/apps/{appid}/kf/{kf_account}/status", put(h::set_status))
         .route("/_kefu/wechat-users/{wx}", put(h::set_wechat_user))
         .route("/_kefu/clock", get(h::clock))
         .route("/_kefu/clock/advance", post(h::advance_clock))
@@ -42,23 +39,13 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(guarded)
         .route("/_kefu/health", get(h::health))
-        .route(
-            "/_kefu/media/headimg/{appid}/{kf_account}",
-            get(h::head_image),
-        )
+        .route("/_kefu/media/headimg/{appid}/{kf_account}", get(h::head_image))
 }
 
 /// `Authorization: Bearer <admin token>` when one is configured.
-async fn require_admin(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Result<Response, ControlError> {
+async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ControlError> {
     if let Some(expected) = &state.config.admin_token {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if given.and_then(|v| v.strip_prefix("Bearer ")) != Some(expected.as_str()) {
             return Err(ControlError::Unauthorized);
         }

@@ -30,11 +30,8 @@ fn app_info(a: &App) -> c::AppInfo {
 }
 
 fn account_type(name: Option<&str>) -> CResult<Option<AccountType>> {
-    name.map(|n| {
-        AccountType::parse(n)
-            .ok_or_else(|| ControlError::BadRequest(format!("unknown account_type {n:?}")))
-    })
-    .transpose()
+    name.map(|n| AccountType::parse(n).ok_or_else(|| ControlError::BadRequest(format!("unknown account_type {n:?}"))))
+        .transpose()
 }
 
 fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
@@ -44,10 +41,7 @@ fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
 fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
     let wechat_id = req.wechat_id.clone().unwrap_or_else(gen::wechat_id);
     let id_ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 32
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     if !id_ok(&wechat_id) || req.appid.as_deref().is_some_and(|a| !id_ok(a)) {
         return Err(ControlError::BadRequest(
@@ -56,13 +50,8 @@ fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
     }
     Ok(App {
         appid: AppId::new(req.appid.clone().unwrap_or_else(gen::appid)),
-        secret: req
-            .secret
-            .clone()
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(gen::secret),
-        account_type: account_type(req.account_type.as_deref())?
-            .unwrap_or(AccountType::ServiceAccount),
+        secret: req.secret.clone().filter(|s| !s.is_empty()).unwrap_or_else(gen::secret),
+        account_type: account_type(req.account_type.as_deref())?.unwrap_or(AccountType::ServiceAccount),
         certified: req.certified.unwrap_or(true),
         wechat_id,
         original_id: gen::original_id(),
@@ -99,11 +88,7 @@ pub(crate) async fn list_apps(state: &AppState) -> CResult<Vec<c::AppInfo>> {
 }
 
 /// `PATCH /_kefu/apps/{appid}`.
-pub(crate) async fn patch_app(
-    state: &AppState,
-    appid: String,
-    req: c::PatchApp,
-) -> CResult<c::AppInfo> {
+pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp) -> CResult<c::AppInfo> {
     let new_type = account_type(req.account_type.as_deref())?;
     let appid = AppId::new(appid);
     state
@@ -147,11 +132,7 @@ pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::App
             let cases = tx.accepted_cases(&appid)?;
             Ok(c::AppState {
                 app: app_info(&app),
-                kf_accounts: tx
-                    .kfs(&appid)?
-                    .iter()
-                    .map(|k| kf_state(k, &cases, now))
-                    .collect(),
+                kf_accounts: tx.kfs(&appid)?.iter().map(|k| kf_state(k, &cases, now)).collect(),
                 followers: tx
                     .fans(&appid)?
                     .into_iter()
@@ -177,16 +158,8 @@ pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::App
 }
 
 /// `POST /_kefu/apps/{appid}/fans`: the user follows (again) now.
-pub(crate) async fn follow(
-    state: &AppState,
-    appid: String,
-    req: c::Follow,
-) -> CResult<c::Followed> {
-    let openid = OpenId::new(
-        req.openid
-            .filter(|o| !o.is_empty())
-            .unwrap_or_else(gen::openid),
-    );
+pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> CResult<c::Followed> {
+    let openid = OpenId::new(req.openid.filter(|o| !o.is_empty()).unwrap_or_else(gen::openid));
     let (appid, now) = (AppId::new(appid), state.now());
     state
         .store
@@ -234,9 +207,7 @@ pub(crate) async fn kf_action(
         .store
         .write(move |tx| {
             load_app(tx, &appid)?;
-            let mut rec = tx
-                .kf(&appid, &account)?
-                .ok_or(ControlError::NotFound("kf account"))?;
+            let mut rec = tx.kf(&appid, &account)?.ok_or(ControlError::NotFound("kf account"))?;
             match action {
                 KfAction::Accept => {
                     let wx = rec.invitation.as_ref().map(|i| i.wx.clone());
@@ -257,11 +228,7 @@ pub(crate) async fn kf_action(
 }
 
 /// `PUT /_kefu/wechat-users/{wx}`: mark a WeChat ID as (non-)existent.
-pub(crate) async fn set_wechat_user(
-    state: &AppState,
-    wx: String,
-    req: c::WechatUser,
-) -> CResult<c::WechatUser> {
+pub(crate) async fn set_wechat_user(state: &AppState, wx: String, req: c::WechatUser) -> CResult<c::WechatUser> {
     let wx = WechatId::new(wx);
     state
         .store
@@ -273,18 +240,11 @@ pub(crate) async fn set_wechat_user(
 }
 
 /// The avatar stored for a kf account.
-pub(crate) async fn head_image(
-    state: &AppState,
-    appid: String,
-    account: String,
-) -> CResult<HeadImage> {
+pub(crate) async fn head_image(state: &AppState, appid: String, account: String) -> CResult<HeadImage> {
     let (appid, account) = (AppId::new(appid), KfAccount::new(account));
     state
         .store
-        .read(move |tx| {
-            tx.headimg(&appid, &account)?
-                .ok_or(ControlError::NotFound("avatar"))
-        })
+        .read(move |tx| tx.headimg(&appid, &account)?.ok_or(ControlError::NotFound("avatar")))
         .await
 }
 
@@ -299,9 +259,7 @@ pub(crate) fn clock(state: &AppState) -> c::Clock {
 /// `POST /_kefu/clock/advance`: moves the virtual clock forward, durably.
 pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> CResult<c::Clock> {
     if req.seconds < 0 {
-        return Err(ControlError::BadRequest(
-            "the clock only moves forward".into(),
-        ));
+        return Err(ControlError::BadRequest("the clock only moves forward".into()));
     }
     let offset = state
         .store
@@ -316,10 +274,7 @@ pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> CResult<
 }
 
 fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {
-    Ok(tx
-        .meta(CLOCK_OFFSET)?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0))
+    Ok(tx.meta(CLOCK_OFFSET)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
 /// The stored clock offset, for start-up.
@@ -330,10 +285,7 @@ pub async fn load_clock_offset(store: &dyn Store) -> Result<i64, StoreError> {
 /// `POST /_kefu/reset`: wipes every app, token, account and follower, and
 /// puts the virtual clock back to real time.
 pub(crate) async fn reset(state: &AppState) -> CResult<()> {
-    state
-        .store
-        .write(|tx| Ok::<_, ControlError>(tx.wipe()?))
-        .await?;
+    state.store.write(|tx| Ok::<_, ControlError>(tx.wipe()?)).await?;
     state.clock.set_offset(0);
     Ok(())
 }

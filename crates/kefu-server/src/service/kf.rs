@@ -3,9 +3,7 @@
 use super::{enabled_app, find_kf};
 use crate::error::ApiError;
 use crate::state::AppState;
-use kefu_api::wechat::{
-    InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList,
-};
+use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList};
 use kefu_core::app::App;
 use kefu_core::ids::{KfAccount, WechatId};
 use kefu_core::kf::{self, AddContext, Invitation, InviteeFacts, KfRecord};
@@ -14,24 +12,17 @@ use kefu_store::HeadImage;
 use kefu_store::Tx;
 
 /// `kfaccount/add`: 65404, 65403, 65406, 65405; the account gets the app's next `kf_id`.
-pub(crate) async fn add(
-    state: &AppState,
-    caller: &App,
-    req: KfAccountRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn add(state: &AppState, caller: &App, req: KfAccountRequest) -> Result<(), ApiError> {
     let (appid, limits) = (caller.appid.clone(), state.config.limits);
     state
         .store
         .write(move |tx| {
             let mut app = enabled_app(tx, &appid)?;
             let ctx = AddContext {
-                exists: tx
-                    .kf(&appid, &KfAccount::new(req.kf_account.clone()))?
-                    .is_some(),
+                exists: tx.kf(&appid, &KfAccount::new(req.kf_account.clone()))?.is_some(),
                 count: tx.kfs(&appid)?.len() as u32,
             };
-            let account =
-                kf::check_add(&req.kf_account, &req.nickname, &app.wechat_id, ctx, &limits)?;
+            let account = kf::check_add(&req.kf_account, &req.nickname, &app.wechat_id, ctx, &limits)?;
             let rec = KfRecord {
                 appid: appid.clone(),
                 account,
@@ -50,11 +41,7 @@ pub(crate) async fn add(
 }
 
 /// `kfaccount/update`: 65401, then 65403.
-pub(crate) async fn update(
-    state: &AppState,
-    caller: &App,
-    req: KfAccountRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn update(state: &AppState, caller: &App, req: KfAccountRequest) -> Result<(), ApiError> {
     let appid = caller.appid.clone();
     state
         .store
@@ -69,11 +56,7 @@ pub(crate) async fn update(
 }
 
 /// `kfaccount/del`: 65401; the account's sessions close and its invitation goes.
-pub(crate) async fn delete(
-    state: &AppState,
-    caller: &App,
-    account: String,
-) -> Result<(), ApiError> {
+pub(crate) async fn delete(state: &AppState, caller: &App, account: String) -> Result<(), ApiError> {
     let appid = caller.appid.clone();
     state
         .store
@@ -124,21 +107,13 @@ pub(crate) async fn upload_head_img(
         .await
 }
 
-fn invitee_facts(
-    tx: &mut dyn Tx,
-    inviting: &KfRecord,
-    raw_wx: &str,
-    now: Timestamp,
-) -> Result<InviteeFacts, ApiError> {
+fn invitee_facts(tx: &mut dyn Tx, inviting: &KfRecord, raw_wx: &str, now: Timestamp) -> Result<InviteeFacts, ApiError> {
     let wx = WechatId::new(raw_wx);
     let others = tx.kfs(&inviting.appid)?;
     Ok(InviteeFacts {
         bound_in_app: others.iter().any(|k| k.worker.as_ref() == Some(&wx)),
         invited_in_app: others.iter().any(|k| {
-            k.account != inviting.account
-                && k.invitation
-                    .as_ref()
-                    .is_some_and(|i| i.wx == wx && i.is_effective(now))
+            k.account != inviting.account && k.invitation.as_ref().is_some_and(|i| i.wx == wx && i.is_effective(now))
         }),
         bindings: tx.bindings(&wx)?,
         marked_invalid: tx.wx_invalid(&wx)?,
@@ -147,11 +122,7 @@ fn invitee_facts(
 
 /// `kfaccount/inviteworker`: 65401, then the seed document's errors in the
 /// contract's order; success records a `waiting` invitation.
-pub(crate) async fn invite_worker(
-    state: &AppState,
-    caller: &App,
-    req: InviteWorkerRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn invite_worker(state: &AppState, caller: &App, req: InviteWorkerRequest) -> Result<(), ApiError> {
     let (appid, limits, now) = (caller.appid.clone(), state.config.limits, state.now());
     state
         .store
@@ -173,10 +144,7 @@ pub(crate) async fn invite_worker(
 fn kf_info(rec: &KfRecord, host: &str, now: Timestamp) -> KfInfo {
     let kf_headimgurl = match rec.headimg_version {
         0 => String::new(),
-        v => format!(
-            "http://{host}/_kefu/media/headimg/{}/{}?v={v}",
-            rec.appid, rec.account
-        ),
+        v => format!("http://{host}/_kefu/media/headimg/{}/{}?v={v}", rec.appid, rec.account),
     };
     let inv = rec.invitation.as_ref().filter(|_| rec.worker.is_none());
     KfInfo {
@@ -199,11 +167,7 @@ pub(crate) async fn list(state: &AppState, caller: &App, host: String) -> Result
         .store
         .read(move |tx| {
             enabled_app(tx, &appid)?;
-            let kf_list = tx
-                .kfs(&appid)?
-                .iter()
-                .map(|k| kf_info(k, &host, now))
-                .collect();
+            let kf_list = tx.kfs(&appid)?.iter().map(|k| kf_info(k, &host, now)).collect();
             Ok(KfList { kf_list })
         })
         .await

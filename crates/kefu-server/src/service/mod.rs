@@ -27,7 +27,5 @@ fn enabled_app(tx: &mut dyn Tx, appid: &AppId) -> Result<App, ApiError> {
 /// The kf account a request names; 65401 when malformed or unknown.
 fn find_kf(tx: &mut dyn Tx, app: &App, raw: &str) -> Result<KfRecord, ApiError> {
     let account = KfAccount::parse(raw, &app.wechat_id).ok_or(ErrCode::InvalidKfAccount)?;
-    Ok(tx
-        .kf(&app.appid, &account)?
-        .ok_or(ErrCode::InvalidKfAccount)?)
+    Ok(tx.kf(&app.appid, &account)?.ok_or(ErrCode::InvalidKfAccount)?)
 }

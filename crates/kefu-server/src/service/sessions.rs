@@ -9,11 +9,7 @@ use kefu_core::ids::{KfAccount, OpenId};
 use kefu_core::session::{self, CreateOutcome};
 
 /// `kfsession/create`: 65401, 65402, 65415, 40003, then idempotent success or 65414.
-pub(crate) async fn create(
-    state: &AppState,
-    caller: &App,
-    req: KfSessionRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn create(state: &AppState, caller: &App, req: KfSessionRequest) -> Result<(), ApiError> {
     let (appid, now) = (caller.appid.clone(), state.now());
     state
         .store

@@ -90,10 +90,7 @@ fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
 
 /// `cgi-bin/token`: a new token each call; the replaced one keeps working
 /// for five minutes.
-pub(crate) async fn issue_plain(
-    state: &AppState,
-    p: TokenParams,
-) -> Result<AccessTokenResponse, ApiError> {
+pub(crate) async fn issue_plain(state: &AppState, p: TokenParams) -> Result<AccessTokenResponse, ApiError> {
     let appid = p.appid.unwrap_or_default();
     check_grant(p.grant_type.as_deref(), &appid)?;
     let (secret, now, limits, fresh) = (
@@ -106,14 +103,7 @@ pub(crate) async fn issue_plain(
         .store
         .write(move |tx| {
             let app = check_credentials(tx, &appid, &secret)?;
-            let calls = count(
-                tx,
-                &app.appid,
-                TOKEN_DAY,
-                Window::Day,
-                limits.token_daily,
-                now,
-            )?;
+            let calls = count(tx, &app.appid, TOKEN_DAY, Window::Day, limits.token_daily, now)?;
             if let Some(mut current) = tx.current_token(&app.appid, TokenKind::Plain)? {
                 current.replace(now, OVERLAP_SECS);
                 tx.put_token(&current, false)?;
@@ -135,10 +125,7 @@ pub(crate) async fn issue_plain(
 
 /// `stable_token`: the same token until its last five minutes; a forced
 /// refresh replaces it at once (20 a day, 30 s apart).
-pub(crate) async fn issue_stable(
-    state: &AppState,
-    req: StableTokenRequest,
-) -> Result<AccessTokenResponse, ApiError> {
+pub(crate) async fn issue_stable(state: &AppState, req: StableTokenRequest) -> Result<AccessTokenResponse, ApiError> {
     check_grant(Some(req.grant_type.as_str()), &req.appid)?;
     let (now, limits, fresh) = (state.now(), state.config.limits, gen::token());
     state
@@ -165,25 +152,13 @@ pub(crate) async fn issue_stable(
                 (StableDecision::Reuse, None) => false,
             };
             if req.force_refresh {
-                count(
-                    tx,
-                    appid,
-                    STABLE_FORCE_DAY,
-                    Window::Day,
-                    limits.stable_force_daily,
-                    now,
-                )?;
+                count(tx, appid, STABLE_FORCE_DAY, Window::Day, limits.stable_force_daily, now)?;
             }
             if let Some(mut cur) = current.filter(|_| invalidate) {
                 cur.replace(now, 0);
                 tx.put_token(&cur, false)?;
             }
-            let rec = TokenRecord::issue(
-                AccessToken::new(fresh.clone()),
-                appid.clone(),
-                TokenKind::Stable,
-                now,
-            );
+            let rec = TokenRecord::issue(AccessToken::new(fresh.clone()), appid.clone(), TokenKind::Stable, now);
             tx.put_token(&rec, true)?;
             Ok(answer(&rec, now))
         })
@@ -191,11 +166,7 @@ pub(crate) async fn issue_stable(
 }
 
 /// `clear_quota`: the caller's own appid, at most 10 times a month (48006).
-pub(crate) async fn clear_quota(
-    state: &AppState,
-    caller: &App,
-    req: ClearQuotaRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn clear_quota(state: &AppState, caller: &App, req: ClearQuotaRequest) -> Result<(), ApiError> {
     if req.appid.is_empty() {
         return Err(ErrCode::AppIdMissing.into());
     }
@@ -207,17 +178,11 @@ pub(crate) async fn clear_quota(
         state.now(),
         state.config.limits.clear_quota_monthly,
     );
-    state
-        .store
-        .write(move |tx| reset_quotas(tx, &appid, limit, now))
-        .await
+    state.store.write(move |tx| reset_quotas(tx, &appid, limit, now)).await
 }
 
 /// `clear_quota/v2`: as `clear_quota`, authenticated by the AppSecret.
-pub(crate) async fn clear_quota_v2(
-    state: &AppState,
-    req: ClearQuotaRequest,
-) -> Result<(), ApiError> {
+pub(crate) async fn clear_quota_v2(state: &AppState, req: ClearQuotaRequest) -> Result<(), ApiError> {
     if req.appid.is_empty() {
         return Err(ErrCode::AppIdMissing.into());
     }
@@ -231,12 +196,7 @@ pub(crate) async fn clear_quota_v2(
         .await
 }
 
-fn reset_quotas(
-    tx: &mut dyn Tx,
-    appid: &AppId,
-    limit: u32,
-    now: Timestamp,
-) -> Result<(), ApiError> {
+fn reset_quotas(tx: &mut dyn Tx, appid: &AppId, limit: u32, now: Timestamp) -> Result<(), ApiError> {
     count(tx, appid, CLEAR_QUOTA_MONTH, Window::Month, limit, now).map_err(|e| match e.code() {
         ErrCode::DailyQuota => ErrCode::ClearQuotaLimit.into(),
         _ => e,

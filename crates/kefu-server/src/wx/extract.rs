@@ -69,8 +69,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ErrCode::EmptyPostData.into());
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|_| ErrCode::DataFormatError)?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ErrCode::DataFormatError)?;
     if !value.is_object() {
         return Err(ErrCode::DataFormatError.into());
     }
@@ -129,9 +128,7 @@ impl FromRequest<AppState> for HeadImgUpload {
         }
         let req = Request::from_parts(parts, Body::from(bytes));
         let missing = || ApiError::from(ErrCode::MediaDataMissing);
-        let mut form = Multipart::from_request(req, state)
-            .await
-            .map_err(|_| missing())?;
+        let mut form = Multipart::from_request(req, state).await.map_err(|_| missing())?;
         while let Ok(Some(field)) = form.next_field().await {
             if field.name() == Some("media") {
                 let data = field.bytes().await.map_err(|_| missing())?;

@@ -8,17 +8,14 @@ use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use kefu_api::wechat::{
-    AccessTokenResponse, ClearQuotaRequest, InviteWorkerRequest, KfAccountRequest, KfList,
-    KfOnlineList, KfSessionRequest, StableTokenRequest,
+    AccessTokenResponse, ClearQuotaRequest, InviteWorkerRequest, KfAccountRequest, KfList, KfOnlineList,
+    KfSessionRequest, StableTokenRequest,
 };
 
 type WxResult<T> = Result<Wx<T>, ApiError>;
 
 /// `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`.
-pub(crate) async fn token(
-    State(s): State<AppState>,
-    RawQuery(q): RawQuery,
-) -> WxResult<AccessTokenResponse> {
+pub(crate) async fn token(State(s): State<AppState>, RawQuery(q): RawQuery) -> WxResult<AccessTokenResponse> {
     let param = |k| query_param(q.as_deref(), k);
     let params = tokens::TokenParams {
         grant_type: param("grant_type"),
@@ -42,9 +39,7 @@ pub(crate) async fn clear_quota(
     caller: Caller,
     WxBody(req): WxBody<ClearQuotaRequest>,
 ) -> Result<WxOk, ApiError> {
-    tokens::clear_quota(&s, &caller.app, req)
-        .await
-        .map(|_| WxOk)
+    tokens::clear_quota(&s, &caller.app, req).await.map(|_| WxOk)
 }
 
 /// `POST /cgi-bin/clear_quota/v2` (AppSecret instead of a token).
@@ -103,11 +98,7 @@ pub(crate) async fn invite_worker(
 }
 
 /// `GET /cgi-bin/customservice/getkflist`.
-pub(crate) async fn get_kf_list(
-    State(s): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-) -> WxResult<KfList> {
+pub(crate) async fn get_kf_list(State(s): State<AppState>, caller: Caller, headers: HeaderMap) -> WxResult<KfList> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -116,10 +107,7 @@ pub(crate) async fn get_kf_list(
 }
 
 /// `GET /cgi-bin/customservice/getonlinekflist`.
-pub(crate) async fn get_online_kf_list(
-    State(s): State<AppState>,
-    caller: Caller,
-) -> WxResult<KfOnlineList> {
+pub(crate) async fn get_online_kf_list(State(s): State<AppState>, caller: Caller) -> WxResult<KfOnlineList> {
     kf::online_list(&s, &caller.app).await.map(Wx)
 }
 

@@ -6,6 +6,7 @@ mod handlers;
 
 use crate::error::{wx_json, ApiError};
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
@@ -19,9 +20,7 @@ impl<T: Serialize> IntoResponse for Wx<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
             Ok(body) => wx_json(body),
-            Err(e) => {
-                ApiError::from(kefu_store::StoreError::Corrupt(e.to_string())).into_response()
-            }
+            Err(e) => ApiError::from(kefu_store::StoreError::Corrupt(e.to_string())).into_response(),
         }
     }
 }
@@ -61,29 +60,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cgi-bin/clear_quota", post_only(h::clear_quota))
         .route("/cgi-bin/clear_quota/v2", post_only(h::clear_quota_v2))
         .route("/customservice/kfaccount/add", post_only(h::add_kf_account))
-        .route(
-            "/customservice/kfaccount/update",
-            post_only(h::update_kf_account),
-        )
+        .route("/customservice/kfaccount/update", post_only(h::update_kf_account))
         .route(
             "/customservice/kfaccount/del",
             get(h::del_kf_account).post(h::del_kf_account),
         )
-        .route(
-            "/customservice/kfaccount/uploadheadimg",
-            post_only(h::upload_head_img),
-        )
-        .route(
-            "/customservice/kfaccount/inviteworker",
-            post_only(h::invite_worker),
-        )
+        .route("/customservice/kfaccount/uploadheadimg", post_only(h::upload_head_img))
+        .route("/customservice/kfaccount/inviteworker", post_only(h::invite_worker))
         .route("/cgi-bin/customservice/getkflist", any(h::get_kf_list))
-        .route(
-            "/cgi-bin/customservice/getonlinekflist",
-            any(h::get_online_kf_list),
-        )
-        .route(
-            "/customservice/kfsession/create",
-            post_only(h::create_session),
-        )
+        .route("/cgi-bin/customservice/getonlinekflist", any(h::get_online_kf_list))
+        .route("/customservice/kfsession/create", post_only(h::create_session))
+        // Bodies are read by our own extractors, each with its documented limit.
+        .layer(DefaultBodyLimit::disable())
 }

@@ -18,20 +18,15 @@ pub(crate) fn run(conn: &mut Connection) -> Result<usize, StoreError> {
     txn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
         .map_err(backend)?;
     let current: i64 = txn
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .map_err(backend)?;
     let mut applied = 0;
     for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         txn.execute_batch(sql).map_err(backend)?;
-        txn.execute(
-            "INSERT INTO schema_migrations (version) VALUES (?1)",
-            [version],
-        )
-        .map_err(backend)?;
+        txn.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [version])
+            .map_err(backend)?;
         applied += 1;
     }
     txn.commit().map_err(backend)?;

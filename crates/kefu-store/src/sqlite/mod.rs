@@ -68,18 +68,13 @@ impl SqliteStore {
     fn run_read(&self, mut job: ReadJob) -> Result<JobOutput, JobError> {
         let mut conn = self.reader().map_err(JobError::Store)?;
         let result = {
-            let txn = conn
-                .transaction()
-                .map_err(|e| JobError::Store(backend(e)))?;
+            let txn = conn.transaction().map_err(|e| JobError::Store(backend(e)))?;
             let out = job(&mut SqliteTx::new(&txn));
             // A read-only snapshot: ending it either way changes nothing.
             let _ = txn.rollback();
             out
         };
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(conn);
+        self.readers.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         result
     }
 }
@@ -90,9 +85,7 @@ impl Store for SqliteStore {
         let sent = self.jobs.send(Job { run, reply });
         Box::pin(async move {
             sent.map_err(|_| JobError::Store(StoreError::Closed))?;
-            answer
-                .await
-                .map_err(|_| JobError::Store(StoreError::Closed))?
+            answer.await.map_err(|_| JobError::Store(StoreError::Closed))?
         })
     }
 
@@ -115,18 +108,13 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(backend)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
     if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -175,10 +163,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
     }
 }
 
-fn run_in_savepoint(
-    txn: &rusqlite::Transaction<'_>,
-    run: &mut WriteJob,
-) -> Result<JobOutput, JobError> {
+fn run_in_savepoint(txn: &rusqlite::Transaction<'_>, run: &mut WriteJob) -> Result<JobOutput, JobError> {
     let exec = |sql: &str| {
         txn.prepare_cached(sql)
             .and_then(|mut s| s.execute([]))

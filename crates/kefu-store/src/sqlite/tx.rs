@@ -25,22 +25,12 @@ impl<'a> SqliteTx<'a> {
         SqliteTx { conn }
     }
 
-    fn one<T, P: Params>(
-        &self,
-        sql: &str,
-        p: P,
-        f: fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> R<Option<T>> {
+    fn one<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Option<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         stmt.query_row(p, f).optional().map_err(backend)
     }
 
-    fn all<T, P: Params>(
-        &self,
-        sql: &str,
-        p: P,
-        f: fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> R<Vec<T>> {
+    fn all<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let rows = stmt.query_map(p, f).map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
@@ -56,7 +46,8 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, what.to_owned().into())
 }
 
-const APP_COLS: &str = "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at";
+const APP_COLS: &str =
+    "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at";
 
 fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
     let t: String = r.get(2)?;
@@ -160,9 +151,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn put_app(&mut self, a: &App) -> R<()> {
-        let sql = format!(
-            "INSERT OR REPLACE INTO apps ({APP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        );
+        let sql = format!("INSERT OR REPLACE INTO apps ({APP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         self.exec(
             &sql,
             params![
@@ -256,7 +245,8 @@ impl Tx for SqliteTx<'_> {
 
     fn put_kf(&mut self, k: &KfRecord) -> R<()> {
         let inv = k.invitation.as_ref();
-        let sql = format!("INSERT OR REPLACE INTO kf_accounts ({KF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        let sql =
+            format!("INSERT OR REPLACE INTO kf_accounts ({KF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         self.exec(
             &sql,
             params![
@@ -276,18 +266,9 @@ impl Tx for SqliteTx<'_> {
 
     fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()> {
         let p = [appid.as_str(), account.as_str()];
-        self.exec(
-            "DELETE FROM sessions WHERE appid = ?1 AND kf_account = ?2",
-            p,
-        )?;
-        self.exec(
-            "DELETE FROM headimgs WHERE appid = ?1 AND kf_account = ?2",
-            p,
-        )?;
-        self.exec(
-            "DELETE FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2",
-            p,
-        )
+        self.exec("DELETE FROM sessions WHERE appid = ?1 AND kf_account = ?2", p)?;
+        self.exec("DELETE FROM headimgs WHERE appid = ?1 AND kf_account = ?2", p)?;
+        self.exec("DELETE FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2", p)
     }
 
     fn bindings(&mut self, wx: &WechatId) -> R<u32> {
@@ -300,11 +281,9 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn wx_invalid(&mut self, wx: &WechatId) -> R<bool> {
-        let v = self.one(
-            "SELECT invalid FROM wechat_users WHERE wx = ?1",
-            [wx.as_str()],
-            |r| r.get(0),
-        )?;
+        let v = self.one("SELECT invalid FROM wechat_users WHERE wx = ?1", [wx.as_str()], |r| {
+            r.get(0)
+        })?;
         Ok(v.unwrap_or(false))
     }
 

@@ -1,0 +1,114 @@
+//! End to end: the real server on an ephemeral port, driven by the typed
+//! client crate exactly as an application would use it.
+
+use crate::support::TestApp;
+use kefu_client::{Client, ClientError, ControlClient, TokenMode};
+
+/// Serves the test app's state on `127.0.0.1:0`; the base URL.
+async fn spawn(app: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(kefu_server::serve(listener, app.state.clone(), std::future::pending()));
+    format!("http://{addr}")
+}
+
+/// The whole flow from token to session, through the client crate.
+#[tokio::test]
+async fn the_whole_flow_from_token_to_session() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let client = Client::new(&base, &app.appid, &app.secret);
+    let control = ControlClient::new(&base, None);
+
+    client.add_kf_account("kf1@test", "小王").await.unwrap();
+    client.invite_worker("kf1@test", "worker_1").await.unwrap();
+    let listed = client.get_kf_list().await.unwrap();
+    assert_eq!(listed.kf_list[0].invite_status.as_deref(), Some("waiting"));
+    control.answer_invitation(&app.appid, "kf1@test", true).await.unwrap();
+    control.set_worker_online(&app.appid, "kf1@test", true).await.unwrap();
+    let openid = control.follow(&app.appid, None).await.unwrap().openid;
+    client.create_session("kf1@test", &openid).await.unwrap();
+
+    let online = client.get_online_kf_list().await.unwrap().kf_online_list;
+    assert_eq!(
+        (online[0].kf_account.as_str(), online[0].accepted_case),
+        ("kf1@test", 1)
+    );
+    let state = control.app_state(&app.appid).await.unwrap();
+    assert_eq!(state.sessions[0].openid, openid);
+}
+
+/// WeChat errors arrive typed, with their errcode and errmsg.
+#[tokio::test]
+async fn errors_are_typed_with_their_errcode() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let client = Client::new(&base, &app.appid, &app.secret);
+    let err = client.create_session("nobody@test", "o").await.unwrap_err();
+    assert_eq!(err.errcode(), Some(65401));
+    assert!(
+        matches!(&err, ClientError::Api { errmsg, .. } if errmsg.starts_with("invalid custom service account rid: "))
+    );
+    let bad = Client::new(&base, &app.appid, "wrong-secret");
+    assert_eq!(bad.get_kf_list().await.unwrap_err().errcode(), Some(40125));
+}
+
+/// When another process fetches a new token and the overlap passes, the
+/// client's call gets 40001; the client refreshes and retries by itself.
+#[tokio::test]
+async fn the_client_refreshes_a_replaced_token_and_retries() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let client = Client::new(&base, &app.appid, &app.secret);
+    client.get_kf_list().await.unwrap();
+    let first = client.access_token().await.unwrap();
+    Client::new(&base, &app.appid, &app.secret).fetch_token().await.unwrap();
+    ControlClient::new(&base, None).advance_clock(300).await.unwrap();
+    assert_eq!(client.get_kf_list().await.unwrap().kf_list.len(), 0);
+    assert_ne!(client.access_token().await.unwrap(), first);
+}
+
+/// The client works with stable tokens too.
+#[tokio::test]
+async fn the_client_can_use_stable_tokens() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let client = Client::new(&base, &app.appid, &app.secret).with_token_mode(TokenMode::Stable);
+    client.add_kf_account("kf1@test", "n").await.unwrap();
+    assert_eq!(client.get_kf_list().await.unwrap().kf_list.len(), 1);
+}
+
+/// A base URL with a trailing slash (`//cgi-bin/...` on the wire) still works.
+#[tokio::test]
+async fn double_slashes_in_paths_are_collapsed() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let url = format!(
+        "{base}//cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        app.appid, app.secret
+    );
+    let body = raw_get(&url).await;
+    assert!(body.starts_with(r#"{"access_token":""#), "{body}");
+}
+
+async fn raw_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
+}
+
+/// The control API answers health without an admin token.
+#[tokio::test]
+async fn health_reports_the_store() {
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let health = ControlClient::new(&base, None).health().await.unwrap();
+    assert_eq!((health.status.as_str(), health.store.as_str()), ("ok", "sqlite"));
+}
