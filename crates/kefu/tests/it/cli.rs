@@ -1,0 +1,302 @@
+//! The CLI commands that play the human side, run as subprocesses against a
+//! running server.
+
+use crate::support::Kefu;
+use kefu_api::control::{AppInfo, AppState, Clock, FanState, Followed, KfState, WechatUser};
+use kefu_api::wechat::{AccessTokenResponse, KfInfo, KfOnlineInfo};
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Creates an app with `kefu app create`, as an official account.
+async fn create_app(kefu: &Kefu) -> AppInfo {
+    kefu.cli(&["app", "create", "--type", "official_account"]).await.json()
+}
+
+/// Adds `prefix@<app's wechat id>` and, when `invite` is given, invites that
+/// WeChat user to it, through the typed client.
+async fn add_kf(kefu: &Kefu, app: &AppInfo, prefix: &str, invite: Option<&str>) -> String {
+    let wx = kefu.client_for(&app.appid, &app.secret);
+    let account = format!("{prefix}@{}", app.wechat_id);
+    wx.add_kf_account(&account, "Agent").await.expect("add");
+    if let Some(worker) = invite {
+        wx.invite_worker(&account, worker).await.expect("invite");
+    }
+    account
+}
+
+/// `app create --type official_account` prints the new app: a generated
+/// `wx` + 16 hex appid, a 32 hex secret, certified, kf switched on.
+#[tokio::test]
+async fn app_create_prints_a_generated_official_account() {
+    // Arrange
+    let kefu = Kefu::start();
+
+    // Act
+    let app = create_app(&kefu).await;
+    let listed: Vec<AppInfo> = kefu.cli(&["app", "list"]).await.json();
+
+    // Assert
+    assert_eq!(app.appid.len(), 18);
+    assert!(app.appid.starts_with("wx"), "{}", app.appid);
+    assert!(is_lower_hex(&app.appid[2..]), "{}", app.appid);
+    assert_eq!(app.secret.len(), 32);
+    assert!(is_lower_hex(&app.secret), "{}", app.secret);
+    assert_eq!(app.account_type, "official_account");
+    assert!(app.certified);
+    assert!(app.kf_enabled);
+    assert_eq!(
+        listed.iter().filter(|a| a.appid == app.appid).collect::<Vec<_>>(),
+        vec![&app]
+    );
+}
+
+/// `follow --app APPID` prints a generated 28-character openid, and the app
+/// then has that subscribed follower.
+#[tokio::test]
+async fn follow_prints_a_generated_openid_of_28_chars() {
+    // Arrange
+    let kefu = Kefu::start();
+    let app = create_app(&kefu).await;
+
+    // Act
+    let followed: Followed = kefu.cli(&["follow", "--app", &app.appid]).await.json();
+
+    // Assert
+    assert_eq!(followed.openid.chars().count(), 28);
+    assert!(followed.openid.starts_with('o'), "{}", followed.openid);
+    let state: AppState = kefu.cli(&["app", "show", &app.appid]).await.json();
+    let followers: Vec<(String, bool)> = state
+        .followers
+        .iter()
+        .map(|f: &FanState| (f.openid.clone(), f.subscribed))
+        .collect();
+    assert_eq!(followers, vec![(followed.openid, true)]);
+}
+
+/// `invite accept` binds the invited WeChat user: `getkflist` then shows the
+/// account with `kf_wx` and no invitation fields.
+#[tokio::test]
+async fn invite_accept_binds_the_invited_worker() {
+    // Arrange
+    let kefu = Kefu::start();
+    let app = create_app(&kefu).await;
+    let account = add_kf(&kefu, &app, "agent", Some("worker_cli")).await;
+
+    // Act
+    let out = kefu.cli(&["invite", "accept", "--app", &app.appid, &account]).await;
+
+    // Assert
+    let shown: KfState = out.json();
+    assert_eq!(shown.worker.as_deref(), Some("worker_cli"));
+    assert!(!shown.online);
+    assert_eq!(shown.invite_status, None);
+    let wx = kefu.client_for(&app.appid, &app.secret);
+    let list = wx.get_kf_list().await.expect("kf list");
+    assert_eq!(
+        list.kf_list,
+        vec![KfInfo {
+            kf_account: account,
+            kf_headimgurl: String::new(),
+            kf_id: 1001,
+            kf_nick: "Agent".into(),
+            kf_wx: Some("worker_cli".into()),
+            invite_wx: None,
+            invite_expire_time: None,
+            invite_status: None,
+        }]
+    );
+}
+
+/// `worker online` puts the bound account in `getonlinekflist`, and
+/// `worker offline` takes it out again.
+#[tokio::test]
+async fn worker_online_and_offline_drive_the_online_list() {
+    // Arrange
+    let kefu = Kefu::start();
+    let app = create_app(&kefu).await;
+    let account = add_kf(&kefu, &app, "agent", Some("worker_cli")).await;
+    kefu.cli(&["invite", "accept", "--app", &app.appid, &account])
+        .await
+        .json::<KfState>();
+    let wx = kefu.client_for(&app.appid, &app.secret);
+
+    // Act
+    let online: KfState = kefu
+        .cli(&["worker", "online", "--app", &app.appid, &account])
+        .await
+        .json();
+    let listed_online = wx.get_online_kf_list().await.expect("online list");
+    let offline: KfState = kefu
+        .cli(&["worker", "offline", "--app", &app.appid, &account])
+        .await
+        .json();
+    let listed_offline = wx.get_online_kf_list().await.expect("online list");
+
+    // Assert
+    assert!(online.online);
+    assert_eq!(
+        listed_online.kf_online_list,
+        vec![KfOnlineInfo {
+            kf_account: account,
+            status: 1,
+            kf_id: 1001,
+            accepted_case: 0,
+        }]
+    );
+    assert!(!offline.online);
+    assert_eq!(listed_offline.kf_online_list, vec![]);
+}
+
+/// `invite reject` on an account nobody was invited to fails with a non-zero
+/// exit and the control API's `no_invitation` code on stderr.
+#[tokio::test]
+async fn invite_reject_without_invitation_fails_with_no_invitation() {
+    // Arrange
+    let kefu = Kefu::start();
+    let app = create_app(&kefu).await;
+    let account = add_kf(&kefu, &app, "agent", None).await;
+
+    // Act
+    let out = kefu.cli(&["invite", "reject", "--app", &app.appid, &account]).await;
+
+    // Assert
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("control error 409 no_invitation"), "{out:?}");
+}
+
+/// A refused human-side command explains itself: the control API's 409
+/// carries the rule's sentence as its `message`, next to the machine code.
+#[tokio::test]
+async fn refused_invite_answer_explains_why_on_stderr() {
+    // Arrange
+    let kefu = Kefu::start();
+    let app = create_app(&kefu).await;
+    let account = add_kf(&kefu, &app, "agent", None).await;
+
+    // Act
+    let out = kefu.cli(&["invite", "reject", "--app", &app.appid, &account]).await;
+
+    // Assert
+    assert_eq!(
+        out.stderr,
+        "kefu: control error 409 no_invitation: the account has no invitation\n"
+    );
+}
+
+/// `clock` shows the virtual clock and `clock 3600` moves it an hour ahead.
+#[tokio::test]
+async fn clock_command_advances_the_virtual_clock() {
+    // Arrange
+    let kefu = Kefu::start_with(&["--frozen-clock", "1700000000"]);
+
+    // Act
+    let before: Clock = kefu.cli(&["clock"]).await.json();
+    let advanced: Clock = kefu.cli(&["clock", "3600"]).await.json();
+
+    // Assert
+    assert_eq!(
+        before,
+        Clock {
+            now: 1_700_000_000,
+            offset: 0
+        }
+    );
+    let expected = Clock {
+        now: 1_700_003_600,
+        offset: 3600,
+    };
+    assert_eq!(advanced, expected);
+    assert_eq!(kefu.control().clock().await.expect("clock"), expected);
+}
+
+/// On a server with an admin token, CLI commands without it are refused as
+/// `unauthorized` and with `--admin-token` they succeed.
+#[tokio::test]
+async fn admin_token_is_required_by_a_guarded_server() {
+    // Arrange
+    let kefu = Kefu::start_with(&["--admin-token", "secret1"]);
+
+    // Act
+    let without = kefu.cli(&["app", "list"]).await;
+    let wrong = kefu.cli(&["app", "list", "--admin-token", "secret2"]).await;
+    let with = kefu.cli(&["app", "list", "--admin-token", "secret1"]).await;
+
+    // Assert
+    assert_eq!(without.code, Some(1), "{without:?}");
+    assert!(without.stderr.contains("control error 401 unauthorized"), "{without:?}");
+    assert_eq!(wrong.code, Some(1), "{wrong:?}");
+    assert!(wrong.stderr.contains("control error 401 unauthorized"), "{wrong:?}");
+    let apps: Vec<AppInfo> = with.json();
+    let appids: Vec<&str> = apps.iter().map(|a| a.appid.as_str()).collect();
+    assert_eq!(appids, vec![kefu.demo.appid.as_str()]);
+}
+
+/// `reset` wipes every app, the demo app included.
+#[tokio::test]
+async fn reset_wipes_every_app() {
+    // Arrange
+    let kefu = Kefu::start();
+    create_app(&kefu).await;
+
+    // Act
+    let out = kefu.cli(&["reset"]).await;
+
+    // Assert
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout, "");
+    let apps: Vec<AppInfo> = kefu.cli(&["app", "list"]).await.json();
+    assert_eq!(apps, vec![]);
+}
+
+/// `token` fetches an access token as an SDK would: a fresh 7200 s token the
+/// WeChat API then accepts.
+#[tokio::test]
+async fn token_command_prints_a_working_access_token() {
+    // Arrange
+    let kefu = Kefu::start();
+
+    // Act
+    let token: AccessTokenResponse = kefu
+        .cli(&["token", "--app", &kefu.demo.appid, "--secret", &kefu.demo.secret])
+        .await
+        .json();
+
+    // Assert
+    assert_eq!(token.expires_in, 7200);
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/cgi-bin/customservice/getkflist?access_token={}",
+            kefu.base, token.access_token
+        ))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body, serde_json::json!({ "kf_list": [] }));
+}
+
+/// `wechat-user WX --exists false` makes `inviteworker` answer 65409 for
+/// that WeChat ID.
+#[tokio::test]
+async fn wechat_user_marked_missing_cannot_be_invited() {
+    // Arrange
+    let kefu = Kefu::start();
+    let wx = kefu.client();
+    wx.add_kf_account("agent@kefu_demo", "Agent").await.expect("add");
+
+    // Act
+    let marked: WechatUser = kefu
+        .cli(&["wechat-user", "ghost_user", "--exists", "false"])
+        .await
+        .json();
+    let invited = wx.invite_worker("agent@kefu_demo", "ghost_user").await;
+
+    // Assert
+    assert_eq!(marked, WechatUser { exists: false });
+    assert_eq!(invited.expect_err("65409").errcode(), Some(65409));
+}

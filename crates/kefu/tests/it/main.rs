@@ -1,0 +1,7 @@
+//! End-to-end tests of the `kefu` binary: a real server process on an
+//! ephemeral port over a temporary SQLite file, and the CLI against it.
+
+mod cli;
+mod durability;
+mod startup;
+mod support;

@@ -1,0 +1,240 @@
+//! Test support: the real `kefu` binary, served on an ephemeral loopback port
+//! over a SQLite file, and the same binary run as a CLI command.
+
+use kefu_client::{Client, ControlClient};
+use serde::de::DeserializeOwned;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// The binary under test.
+pub const KEFU: &str = env!("CARGO_BIN_EXE_kefu");
+
+/// How long a server may take to print its address, and a CLI command to finish.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Environment variables the binary reads; removed so the host's settings
+/// cannot leak into a test.
+const KEFU_ENV: [&str; 8] = [
+    "KEFU_SERVER",
+    "KEFU_ADMIN_TOKEN",
+    "KEFU_LISTEN",
+    "KEFU_DATABASE_URL",
+    "KEFU_INVITE_TTL",
+    "KEFU_MAX_WORKER_BINDINGS",
+    "KEFU_TOKEN_DAILY_LIMIT",
+    "KEFU_FROZEN_CLOCK",
+];
+
+/// `sqlite://PATH` for a database file.
+pub fn sqlite_url(db: &Path) -> String {
+    format!("sqlite://{}", db.display())
+}
+
+/// The demo app's credentials, as the server printed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoApp {
+    /// `wx...`.
+    pub appid: String,
+    /// The AppSecret.
+    pub secret: String,
+    /// The kf account suffix (`kefu_demo`).
+    pub wechat_id: String,
+}
+
+/// A running `kefu serve`, killed when dropped.
+pub struct Kefu {
+    child: Child,
+    /// `http://127.0.0.1:PORT`, as printed by the server.
+    pub base: String,
+    /// The demo app, as printed by the server.
+    pub demo: DemoApp,
+    /// The data directory, when the server owns it (removed after the kill).
+    _dir: Option<TempDir>,
+}
+
+impl Kefu {
+    /// A server on a fresh database in its own temporary directory.
+    pub fn start() -> Kefu {
+        Kefu::start_with(&[])
+    }
+
+    /// A server on a fresh database, with extra `serve` options.
+    pub fn start_with(extra: &[&str]) -> Kefu {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut kefu = Kefu::start_on(&dir.path().join("kefu.db"), extra);
+        kefu._dir = Some(dir);
+        kefu
+    }
+
+    /// A server on the database file `db` (created when missing), with extra
+    /// `serve` options. Returns once the server has printed its address,
+    /// which it does only after the socket is bound.
+    pub fn start_on(db: &Path, extra: &[&str]) -> Kefu {
+        let mut cmd = Command::new(KEFU);
+        for var in KEFU_ENV {
+            cmd.env_remove(var);
+        }
+        let mut child = cmd
+            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
+            .arg(sqlite_url(db))
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn kefu serve");
+        let lines = forward_lines(child.stdout.take().expect("piped stdout"));
+        let stderr = collect(child.stderr.take().expect("piped stderr"));
+        let next_line = || lines.recv_timeout(TIMEOUT).ok();
+        let parsed = next_line()
+            .and_then(|l| parse_address(&l))
+            .and_then(|base| Some((base, parse_demo(&next_line()?)?)));
+        match parsed {
+            Some((base, demo)) => Kefu {
+                child,
+                base,
+                demo,
+                _dir: None,
+            },
+            None => {
+                let _ = child.kill();
+                let status = child.wait();
+                let log = stderr.join().unwrap_or_default();
+                panic!("kefu serve did not announce its address ({status:?}); stderr:\n{log}");
+            }
+        }
+    }
+
+    /// A WeChat-side client for the demo app.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base, &self.demo.appid, &self.demo.secret)
+    }
+
+    /// A WeChat-side client for any app.
+    pub fn client_for(&self, appid: &str, secret: &str) -> Client {
+        Client::new(&self.base, appid, secret)
+    }
+
+    /// A control-API client without an admin token.
+    pub fn control(&self) -> ControlClient {
+        ControlClient::new(&self.base, None)
+    }
+
+    /// Runs a CLI command against this server (`--server` is appended).
+    pub async fn cli(&self, args: &[&str]) -> CliOutput {
+        let mut all = args.to_vec();
+        all.extend(["--server", &self.base]);
+        cli(&all).await
+    }
+
+    /// SIGKILL (no graceful shutdown), then reaps the process.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL kefu");
+        self.child.wait().expect("reap kefu");
+    }
+}
+
+impl Drop for Kefu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends each line of `out` through a channel, and keeps draining it after
+/// the receiver is gone so the server never blocks on a full pipe.
+fn forward_lines(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            match line {
+                Ok(l) => {
+                    let _ = tx.send(l);
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
+
+/// Reads `out` to its end in the background.
+fn collect(mut out: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// `kefu listening on http://ADDR (store ...)` -> `http://ADDR`.
+fn parse_address(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("kefu listening on ")?;
+    let url = rest.split_whitespace().next()?;
+    url.starts_with("http://").then(|| url.to_owned())
+}
+
+/// `demo app: appid=A secret=S wechat_id=W`.
+fn parse_demo(line: &str) -> Option<DemoApp> {
+    let rest = line.strip_prefix("demo app: ")?;
+    let field = |key: &str| {
+        rest.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .map(str::to_owned)
+    };
+    Some(DemoApp {
+        appid: field("appid")?,
+        secret: field("secret")?,
+        wechat_id: field("wechat_id")?,
+    })
+}
+
+/// What a finished CLI command left behind.
+#[derive(Debug)]
+pub struct CliOutput {
+    /// The exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Everything printed to stdout.
+    pub stdout: String,
+    /// Everything printed to stderr.
+    pub stderr: String,
+}
+
+impl CliOutput {
+    /// The stdout JSON, after checking the command succeeded.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        assert_eq!(self.code, Some(0), "command failed: {self:?}");
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not the expected JSON ({e}): {self:?}"))
+    }
+}
+
+/// Runs the binary with `args`, without any `KEFU_*` variable, and waits for
+/// it to exit (failing the test if it has not after a minute).
+pub async fn cli(args: &[&str]) -> CliOutput {
+    let mut cmd = tokio::process::Command::new(KEFU);
+    for var in KEFU_ENV {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).stdin(Stdio::null()).kill_on_drop(true);
+    let out = tokio::time::timeout(TIMEOUT, cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("kefu {args:?} did not exit within {TIMEOUT:?}"))
+        .expect("run kefu");
+    CliOutput {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A fresh temporary directory and the database path inside it.
+pub fn data_dir() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("kefu.db");
+    (dir, db)
+}
