@@ -84,8 +84,8 @@ pub enum ControlError {
     /// 400: the request is malformed.
     #[error("{0}")]
     BadRequest(String),
-    /// 409: the state does not allow it.
-    #[error("{0}")]
+    /// 409: the state does not allow it (code, sentence).
+    #[error("{1}")]
     Conflict(&'static str, String),
     /// 401: missing or wrong admin token.
     #[error("admin token required")]
