@@ -113,9 +113,42 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
 ];
 
+/// Undocumented paths some SDKs send, and the documented path each stands
+/// for. kefu answers them only in lenient mode (else 40066).
+pub const ALIASES: &[(&str, &str)] = &[
+    ("/cgi-bin/customservice/kfaccount/add", "/customservice/kfaccount/add"),
+    (
+        "/cgi-bin/customservice/kfaccount/update",
+        "/customservice/kfaccount/update",
+    ),
+    ("/cgi-bin/customservice/kfaccount/del", "/customservice/kfaccount/del"),
+    (
+        "/cgi-bin/customservice/kfaccount/uploadheadimg",
+        "/customservice/kfaccount/uploadheadimg",
+    ),
+    (
+        "/cgi-bin/customservice/kfaccount/inviteworker",
+        "/customservice/kfaccount/inviteworker",
+    ),
+    (
+        "/cgi-bin/customservice/kfsession/create",
+        "/customservice/kfsession/create",
+    ),
+    ("/customservice/getkflist", "/cgi-bin/customservice/getkflist"),
+    (
+        "/customservice/getonlinekflist",
+        "/cgi-bin/customservice/getonlinekflist",
+    ),
+];
+
 /// Looks an endpoint up by its documented path.
 pub fn find(path: &str) -> Option<&'static Endpoint> {
     ENDPOINTS.iter().find(|e| e.path == path)
+}
+
+/// The documented path an alias stands for.
+pub fn documented(alias: &str) -> Option<&'static str> {
+    ALIASES.iter().find(|(a, _)| *a == alias).map(|(_, d)| *d)
 }
 
 impl Endpoint {
@@ -184,6 +217,14 @@ mod tests {
             Err(ErrCode::ApiUnauthorized)
         );
         assert_eq!(invite.perm_sets, &[1, 6, 19, 100, 101]);
+    }
+
+    #[test]
+    fn every_alias_stands_for_a_documented_endpoint() {
+        for (alias, doc) in ALIASES {
+            assert!(find(doc).is_some(), "{doc}");
+            assert!(find(alias).is_none(), "{alias}");
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 /// Every route: the WeChat side, the control API, and 40066 for the rest.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(wx::router())
+        .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
         .fallback(wx::invalid_url)
         .with_state(state)

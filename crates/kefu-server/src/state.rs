@@ -14,6 +14,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// When set, every `/_kefu/` call needs `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Also answer the undocumented paths some SDKs send (logged as warnings).
+    pub lenient: bool,
 }
 
 /// The virtual clock every expiry reads. It runs with real time (or stands

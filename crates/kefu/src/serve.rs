@@ -26,6 +26,9 @@ pub(crate) struct ServeArgs {
     /// `cgi-bin/token` calls per app per day (45009).
     #[arg(long, env = "KEFU_TOKEN_DAILY_LIMIT", default_value_t = Limits::default().token_daily)]
     token_daily_limit: u32,
+    /// Also answer undocumented paths some SDKs send (`/cgi-bin/customservice/kfaccount/*`, ...).
+    #[arg(long, env = "KEFU_LENIENT")]
+    lenient: bool,
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
@@ -86,6 +89,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
         ServerConfig {
             limits,
             admin_token: args.admin_token,
+            lenient: args.lenient,
         },
     );
     let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;

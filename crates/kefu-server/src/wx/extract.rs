@@ -48,12 +48,23 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The endpoint a request reached; an alias (lenient mode only) is logged
+/// as a compatibility warning and treated as its documented path.
 fn matched_endpoint(parts: &Parts) -> Result<&'static Endpoint, ApiError> {
     let path = parts
         .extensions
         .get::<MatchedPath>()
         .map_or(parts.uri.path(), |m| m.as_str());
-    Ok(endpoint::find(path).ok_or(ErrCode::InvalidUrl)?)
+    if let Some(found) = endpoint::find(path) {
+        return Ok(found);
+    }
+    let documented = endpoint::documented(path).ok_or(ErrCode::InvalidUrl)?;
+    tracing::warn!(
+        path,
+        documented,
+        "compatibility: undocumented path that real WeChat would reject"
+    );
+    Ok(endpoint::find(documented).ok_or(ErrCode::InvalidUrl)?)
 }
 
 /// Reads at most `limit` bytes of a body; more is 45002 and is not buffered.

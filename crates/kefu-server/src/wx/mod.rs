@@ -52,24 +52,41 @@ where
     post(h).fallback(require_post)
 }
 
-pub(crate) fn router() -> Router<AppState> {
+/// Every documented WeChat route with its handler.
+fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     use handlers as h;
-    Router::new()
-        .route("/cgi-bin/token", any(h::token))
-        .route("/cgi-bin/stable_token", post_only(h::stable_token))
-        .route("/cgi-bin/clear_quota", post_only(h::clear_quota))
-        .route("/cgi-bin/clear_quota/v2", post_only(h::clear_quota_v2))
-        .route("/customservice/kfaccount/add", post_only(h::add_kf_account))
-        .route("/customservice/kfaccount/update", post_only(h::update_kf_account))
-        .route(
+    vec![
+        ("/cgi-bin/token", any(h::token)),
+        ("/cgi-bin/stable_token", post_only(h::stable_token)),
+        ("/cgi-bin/clear_quota", post_only(h::clear_quota)),
+        ("/cgi-bin/clear_quota/v2", post_only(h::clear_quota_v2)),
+        ("/customservice/kfaccount/add", post_only(h::add_kf_account)),
+        ("/customservice/kfaccount/update", post_only(h::update_kf_account)),
+        (
             "/customservice/kfaccount/del",
             get(h::del_kf_account).post(h::del_kf_account),
-        )
-        .route("/customservice/kfaccount/uploadheadimg", post_only(h::upload_head_img))
-        .route("/customservice/kfaccount/inviteworker", post_only(h::invite_worker))
-        .route("/cgi-bin/customservice/getkflist", any(h::get_kf_list))
-        .route("/cgi-bin/customservice/getonlinekflist", any(h::get_online_kf_list))
-        .route("/customservice/kfsession/create", post_only(h::create_session))
-        // Bodies are read by our own extractors, each with its documented limit.
-        .layer(DefaultBodyLimit::disable())
+        ),
+        ("/customservice/kfaccount/uploadheadimg", post_only(h::upload_head_img)),
+        ("/customservice/kfaccount/inviteworker", post_only(h::invite_worker)),
+        ("/cgi-bin/customservice/getkflist", any(h::get_kf_list)),
+        ("/cgi-bin/customservice/getonlinekflist", any(h::get_online_kf_list)),
+        ("/customservice/kfsession/create", post_only(h::create_session)),
+    ]
+}
+
+/// The WeChat side; with `lenient`, also the undocumented paths SDKs send.
+pub(crate) fn router(lenient: bool) -> Router<AppState> {
+    let routes = routes();
+    let mut router = Router::new();
+    for (path, handler) in &routes {
+        router = router.route(path, handler.clone());
+    }
+    let aliases = kefu_core::endpoint::ALIASES.iter().filter(|_| lenient);
+    for (alias, documented) in aliases {
+        if let Some((_, handler)) = routes.iter().find(|(p, _)| p == documented) {
+            router = router.route(alias, handler.clone());
+        }
+    }
+    // Bodies are read by our own extractors, each with its documented limit.
+    router.layer(DefaultBodyLimit::disable())
 }

@@ -83,16 +83,17 @@ impl TestApp {
     }
 
     pub async fn with_limits(limits: Limits) -> TestApp {
+        TestApp::with_config(ServerConfig {
+            limits,
+            ..ServerConfig::default()
+        })
+        .await
+    }
+
+    pub async fn with_config(config: ServerConfig) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let store = kefu_store::open(&kefu_store::DatabaseUrl::Sqlite(dir.path().join("kefu.db"))).unwrap();
-        let state = AppState::new(
-            store,
-            VirtualClock::frozen(T0, 0),
-            ServerConfig {
-                limits,
-                admin_token: None,
-            },
-        );
+        let state = AppState::new(store, VirtualClock::frozen(T0, 0), config);
         let router = kefu_server::router(state.clone());
         let mut app = TestApp {
             state,

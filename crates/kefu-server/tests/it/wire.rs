@@ -2,6 +2,7 @@
 //! content types, and the order in which those checks apply.
 
 use crate::support::TestApp;
+use kefu_server::ServerConfig;
 use serde_json::json;
 
 const POST_ONLY: &[&str] = &[
@@ -214,4 +215,33 @@ async fn the_scope_table_is_enforced_per_account_type() {
             r.assert_err(48001, "api unauthorized");
         }
     }
+}
+
+/// In lenient mode the undocumented paths SDKs send reach the documented
+/// endpoint, with its scope and errors.
+#[tokio::test]
+async fn lenient_mode_answers_sdk_path_variants() {
+    let app = TestApp::with_config(ServerConfig {
+        lenient: true,
+        ..ServerConfig::default()
+    })
+    .await;
+    app.wx(
+        "/cgi-bin/customservice/kfaccount/add",
+        json!({"kf_account": "a@test", "nickname": "n"}),
+    )
+    .await
+    .assert_ok();
+    let list = app.wx_get("/customservice/getkflist").await;
+    assert_eq!(list.json()["kf_list"][0]["kf_account"], "a@test");
+    app.get("/cgi-bin/customservice/kfsession/create")
+        .await
+        .assert_err(43002, "require POST method");
+    app.wx(
+        "/cgi-bin/customservice/kfsession/create",
+        json!({"kf_account": "a@test"}),
+    )
+    .await
+    .assert_err(65402, "the custom service account need to bind a wechat user");
+    app.get("/cgi-bin/nope").await.assert_err(40066, "invalid url");
 }
