@@ -54,8 +54,8 @@ async fn token_errors_name_the_first_bad_parameter() {
     app.get(&token_url(&app, "client_credential", &id, "nope"))
         .await
         .assert_err(40125, "invalid appsecret");
-    // None of these replaced the token issued at start.
-    app.wx_get(KFLIST).await;
+    // None of these replaced the token issued at start: past the overlap it still works.
+    app.advance(300).await;
     assert_eq!(app.wx_get(KFLIST).await.body, r#"{"kf_list":[]}"#);
 }
 
@@ -215,6 +215,9 @@ async fn the_daily_token_limit_resets_by_clear_quota_and_at_midnight() {
     app.get(&url).await;
     let last = app.get(&url).await.json()["access_token"].as_str().unwrap().to_owned();
     app.get(&url).await.assert_err(45009, "reach max api daily quota limit");
+    // The refused call did not replace the last token.
+    app.advance(300).await;
+    assert_eq!(app.get(&app.with_token(KFLIST, &last)).await.body, r#"{"kf_list":[]}"#);
     app.post(
         &app.with_token("/cgi-bin/clear_quota", &last),
         &json!({"appid": app.appid}).to_string(),
