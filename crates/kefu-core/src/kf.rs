@@ -184,6 +184,20 @@ pub enum HumanError {
 }
 
 impl KfRecord {
+    /// A new account: unbound, offline, no avatar, no invitation.
+    pub fn new(appid: AppId, account: KfAccount, kf_id: i64, nickname: &str) -> KfRecord {
+        KfRecord {
+            appid,
+            account,
+            kf_id,
+            nickname: nickname.to_owned(),
+            headimg_version: 0,
+            worker: None,
+            online: false,
+            invitation: None,
+        }
+    }
+
     /// The invited user accepts: the account is bound and the invitation cleared.
     /// `bindings` is how many accounts the user is already bound to.
     pub fn accept_invitation(&mut self, bindings: u32, limits: &Limits, now: Timestamp) -> Result<(), HumanError> {
@@ -229,16 +243,7 @@ mod tests {
     use super::*;
 
     fn kf() -> KfRecord {
-        KfRecord {
-            appid: AppId::new("wx"),
-            account: KfAccount::new("a@test"),
-            kf_id: 1001,
-            nickname: "A".into(),
-            headimg_version: 0,
-            worker: None,
-            online: false,
-            invitation: None,
-        }
+        KfRecord::new(AppId::new("wx"), KfAccount::new("a@test"), 1001, "A")
     }
 
     fn invited(expire: i64) -> KfRecord {

@@ -77,14 +77,9 @@ mod tests {
 
     fn kf(bound: bool, online: bool) -> KfRecord {
         KfRecord {
-            appid: AppId::new("wx"),
-            account: KfAccount::new("a@test"),
-            kf_id: 1001,
-            nickname: "A".into(),
-            headimg_version: 0,
             worker: bound.then(|| WechatId::new("worker_1")),
             online,
-            invitation: None,
+            ..KfRecord::new(AppId::new("wx"), KfAccount::new("a@test"), 1001, "A")
         }
     }
 

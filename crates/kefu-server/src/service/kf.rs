@@ -23,16 +23,7 @@ pub(crate) async fn add(state: &AppState, caller: &App, req: KfAccountRequest) -
                 count: tx.kfs(&appid)?.len() as u32,
             };
             let account = kf::check_add(&req.kf_account, &req.nickname, &app.wechat_id, ctx, &limits)?;
-            let rec = KfRecord {
-                appid: appid.clone(),
-                account,
-                kf_id: app.next_kf_id,
-                nickname: req.nickname.clone(),
-                headimg_version: 0,
-                worker: None,
-                online: false,
-                invitation: None,
-            };
+            let rec = KfRecord::new(appid.clone(), account, app.next_kf_id, &req.nickname);
             app.next_kf_id += 1;
             tx.put_app(&app)?;
             Ok(tx.put_kf(&rec)?)
