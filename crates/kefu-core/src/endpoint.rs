@@ -4,7 +4,7 @@
 //! One table for all endpoints, so that the server's authority check and the
 //! documentation can never disagree.
 
-use crate::app::{AccountType, App};
+use crate::app::AccountType;
 use crate::errcode::ErrCode;
 
 /// Whether an account type may call an endpoint.
@@ -163,11 +163,11 @@ impl Endpoint {
         self.scope[i]
     }
 
-    /// 48001 unless the app's type and certification allow this endpoint.
-    pub fn authorize(&self, app: &App) -> Result<(), ErrCode> {
-        match self.access(app.account_type) {
+    /// 48001 unless an app of this type and certification may call this endpoint.
+    pub fn authorize(&self, account_type: AccountType, certified: bool) -> Result<(), ErrCode> {
+        match self.access(account_type) {
             Access::Yes => Ok(()),
-            Access::CertifiedOnly if app.certified => Ok(()),
+            Access::CertifiedOnly if certified => Ok(()),
             _ => Err(ErrCode::ApiUnauthorized),
         }
     }
@@ -176,44 +176,29 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{AppId, Timestamp};
-
-    fn app(account_type: AccountType, certified: bool) -> App {
-        App {
-            appid: AppId::new("wx0"),
-            secret: String::new(),
-            account_type,
-            certified,
-            wechat_id: "test".into(),
-            original_id: "gh_0".into(),
-            kf_enabled: true,
-            next_kf_id: 1001,
-            created_at: Timestamp(0),
-        }
-    }
 
     #[test]
     fn session_create_is_for_certified_official_and_service_accounts_only() {
         let create = find("/customservice/kfsession/create").unwrap();
-        assert_eq!(create.authorize(&app(AccountType::ServiceAccount, true)), Ok(()));
-        assert_eq!(create.authorize(&app(AccountType::OfficialAccount, true)), Ok(()));
+        assert_eq!(create.authorize(AccountType::ServiceAccount, true), Ok(()));
+        assert_eq!(create.authorize(AccountType::OfficialAccount, true), Ok(()));
         for (t, c) in [
             (AccountType::ServiceAccount, false),
             (AccountType::OfficialAccount, false),
             (AccountType::MiniProgram, true),
             (AccountType::MiniGame, true),
         ] {
-            assert_eq!(create.authorize(&app(t, c)), Err(ErrCode::ApiUnauthorized));
+            assert_eq!(create.authorize(t, c), Err(ErrCode::ApiUnauthorized));
         }
     }
 
     #[test]
     fn inviteworker_lets_uncertified_mini_programs_in() {
         let invite = find("/customservice/kfaccount/inviteworker").unwrap();
-        assert_eq!(invite.authorize(&app(AccountType::MiniProgram, false)), Ok(()));
-        assert_eq!(invite.authorize(&app(AccountType::MiniGame, false)), Ok(()));
+        assert_eq!(invite.authorize(AccountType::MiniProgram, false), Ok(()));
+        assert_eq!(invite.authorize(AccountType::MiniGame, false), Ok(()));
         assert_eq!(
-            invite.authorize(&app(AccountType::OfficialAccount, false)),
+            invite.authorize(AccountType::OfficialAccount, false),
             Err(ErrCode::ApiUnauthorized)
         );
         assert_eq!(invite.perm_sets, &[1, 6, 19, 100, 101]);

@@ -355,13 +355,28 @@ mod tests {
     #[test]
     fn add_checks_follow_the_contract_order() {
         let l = Limits::default();
-        let full = AddContext { exists: true, count: 100 };
+        let full = AddContext {
+            exists: true,
+            count: 100,
+        };
         assert_eq!(check_add("bad", "", "test", full, &l), Err(ErrCode::IllegalKfAccount));
         assert_eq!(check_add("a@test", "", "test", full, &l), Err(ErrCode::IllegalNickname));
-        assert_eq!(check_add("a@test", "A", "test", full, &l), Err(ErrCode::KfAccountExists));
-        let at_limit = AddContext { exists: false, count: 100 };
-        assert_eq!(check_add("a@test", "A", "test", at_limit, &l), Err(ErrCode::KfAccountLimit));
-        let room = AddContext { exists: false, count: 99 };
+        assert_eq!(
+            check_add("a@test", "A", "test", full, &l),
+            Err(ErrCode::KfAccountExists)
+        );
+        let at_limit = AddContext {
+            exists: false,
+            count: 100,
+        };
+        assert_eq!(
+            check_add("a@test", "A", "test", at_limit, &l),
+            Err(ErrCode::KfAccountLimit)
+        );
+        let room = AddContext {
+            exists: false,
+            count: 99,
+        };
         assert_eq!(check_add("a@test", "A", "test", room, &l), Ok(KfAccount::new("a@test")));
     }
 

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`state`]: what every handler shares (store, virtual clock, config).
 //! - [`error`]: the only conversions of errors into responses.
+//! - `cache`: checked access tokens, kept coherent in process.
 //! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
 //! - `control`: `/_kefu/` routes and handlers.
 //! - `service`: the only place that sequences IO: load through the store,
@@ -14,6 +15,7 @@
 pub mod error;
 pub mod state;
 
+mod cache;
 mod control;
 mod gen;
 mod service;
@@ -23,6 +25,7 @@ pub use service::apps::{ensure_demo_app, load_clock_offset};
 pub use state::{AppState, ServerConfig, VirtualClock};
 
 use axum::extract::Request;
+use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use tokio::net::TcpListener;
@@ -45,6 +48,10 @@ pub async fn serve(
     let app = tower::ServiceBuilder::new()
         .map_request(collapse_slashes)
         .service(router(state));
+    // Answers are small: send them at once rather than wait for Nagle.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
         .with_graceful_shutdown(shutdown)
         .await

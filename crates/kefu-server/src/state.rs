@@ -1,5 +1,6 @@
 //! The state every handler shares, and the virtual clock.
 
+use crate::cache::CredentialCache;
 use kefu_core::limits::Limits;
 use kefu_core::Timestamp;
 use kefu_store::Store;
@@ -74,15 +75,19 @@ pub struct AppState {
     pub clock: Arc<VirtualClock>,
     /// Start-up settings.
     pub config: Arc<ServerConfig>,
+    /// Checked access tokens (on when this process owns the store).
+    pub(crate) credentials: Arc<CredentialCache>,
 }
 
 impl AppState {
     /// Bundles the parts.
     pub fn new(store: Arc<dyn Store>, clock: VirtualClock, config: ServerConfig) -> Self {
+        let credentials = Arc::new(CredentialCache::new(!store.shared()));
         AppState {
             store,
             clock: Arc::new(clock),
             config: Arc::new(config),
+            credentials,
         }
     }
 

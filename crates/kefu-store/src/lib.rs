@@ -46,6 +46,9 @@ pub trait Store: Send + Sync + 'static {
     fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>>;
     /// The backend's name, for logs and health.
     fn backend(&self) -> &'static str;
+    /// Whether other processes may write the same data. When they may not,
+    /// the server can keep in-process caches coherent by itself.
+    fn shared(&self) -> bool;
 }
 
 impl dyn Store {

@@ -43,7 +43,7 @@ pub trait Tx {
     fn current_token(&mut self, appid: &AppId, kind: TokenKind) -> R<Option<TokenRecord>>;
     /// Inserts or replaces a token; `current` makes it the app's latest of its kind.
     fn put_token(&mut self, rec: &TokenRecord, current: bool) -> R<()>;
-    /// Forgets the app's tokens that died before `before`.
+    /// Forgets the app's tokens that expired before `before` (never a current one).
     fn prune_tokens(&mut self, appid: &AppId, before: Timestamp) -> R<()>;
 
     /// A call counter.

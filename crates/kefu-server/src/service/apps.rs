@@ -91,7 +91,7 @@ pub(crate) async fn list_apps(state: &AppState) -> CResult<Vec<c::AppInfo>> {
 pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp) -> CResult<c::AppInfo> {
     let new_type = account_type(req.account_type.as_deref())?;
     let appid = AppId::new(appid);
-    state
+    let patched = state
         .store
         .write(move |tx| {
             let mut app = load_app(tx, &appid)?;
@@ -99,9 +99,12 @@ pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp)
             app.account_type = new_type.unwrap_or(app.account_type);
             app.kf_enabled = req.kf_enabled.unwrap_or(app.kf_enabled);
             tx.put_app(&app)?;
-            Ok(app_info(&app))
+            Ok::<_, ControlError>(app_info(&app))
         })
-        .await
+        .await?;
+    // Type and certification are part of every cached credential check.
+    state.credentials.invalidate();
+    Ok(patched)
 }
 
 fn kf_state(k: &KfRecord, cases: &[(KfAccount, u32)], now: Timestamp) -> c::KfState {
@@ -286,6 +289,7 @@ pub async fn load_clock_offset(store: &dyn Store) -> Result<i64, StoreError> {
 /// puts the virtual clock back to real time.
 pub(crate) async fn reset(state: &AppState) -> CResult<()> {
     state.store.write(|tx| Ok::<_, ControlError>(tx.wipe()?)).await?;
+    state.credentials.invalidate();
     state.clock.set_offset(0);
     Ok(())
 }

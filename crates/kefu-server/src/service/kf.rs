@@ -4,16 +4,15 @@ use super::{enabled_app, find_kf};
 use crate::error::ApiError;
 use crate::state::AppState;
 use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList};
-use kefu_core::app::App;
-use kefu_core::ids::{KfAccount, WechatId};
+use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::{self, AddContext, Invitation, InviteeFacts, KfRecord};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::HeadImage;
 use kefu_store::Tx;
 
 /// `kfaccount/add`: 65404, 65403, 65406, 65405; the account gets the app's next `kf_id`.
-pub(crate) async fn add(state: &AppState, caller: &App, req: KfAccountRequest) -> Result<(), ApiError> {
-    let (appid, limits) = (caller.appid.clone(), state.config.limits);
+pub(crate) async fn add(state: &AppState, caller: &AppId, req: KfAccountRequest) -> Result<(), ApiError> {
+    let (appid, limits) = (caller.clone(), state.config.limits);
     state
         .store
         .write(move |tx| {
@@ -32,8 +31,8 @@ pub(crate) async fn add(state: &AppState, caller: &App, req: KfAccountRequest) -
 }
 
 /// `kfaccount/update`: 65401, then 65403.
-pub(crate) async fn update(state: &AppState, caller: &App, req: KfAccountRequest) -> Result<(), ApiError> {
-    let appid = caller.appid.clone();
+pub(crate) async fn update(state: &AppState, caller: &AppId, req: KfAccountRequest) -> Result<(), ApiError> {
+    let appid = caller.clone();
     state
         .store
         .write(move |tx| {
@@ -47,8 +46,8 @@ pub(crate) async fn update(state: &AppState, caller: &App, req: KfAccountRequest
 }
 
 /// `kfaccount/del`: 65401; the account's sessions close and its invitation goes.
-pub(crate) async fn delete(state: &AppState, caller: &App, account: String) -> Result<(), ApiError> {
-    let appid = caller.appid.clone();
+pub(crate) async fn delete(state: &AppState, caller: &AppId, account: String) -> Result<(), ApiError> {
+    let appid = caller.clone();
     state
         .store
         .write(move |tx| {
@@ -73,11 +72,11 @@ fn image_type(data: &[u8]) -> Option<&'static str> {
 /// `kfaccount/uploadheadimg`: 65401, then 40005 unless JPEG or PNG.
 pub(crate) async fn upload_head_img(
     state: &AppState,
-    caller: &App,
+    caller: &AppId,
     account: String,
     data: Vec<u8>,
 ) -> Result<(), ApiError> {
-    let appid = caller.appid.clone();
+    let appid = caller.clone();
     state
         .store
         .write(move |tx| {
@@ -113,8 +112,8 @@ fn invitee_facts(tx: &mut dyn Tx, inviting: &KfRecord, raw_wx: &str, now: Timest
 
 /// `kfaccount/inviteworker`: 65401, then the seed document's errors in the
 /// contract's order; success records a `waiting` invitation.
-pub(crate) async fn invite_worker(state: &AppState, caller: &App, req: InviteWorkerRequest) -> Result<(), ApiError> {
-    let (appid, limits, now) = (caller.appid.clone(), state.config.limits, state.now());
+pub(crate) async fn invite_worker(state: &AppState, caller: &AppId, req: InviteWorkerRequest) -> Result<(), ApiError> {
+    let (appid, limits, now) = (caller.clone(), state.config.limits, state.now());
     state
         .store
         .write(move |tx| {
@@ -152,8 +151,8 @@ fn kf_info(rec: &KfRecord, host: &str, now: Timestamp) -> KfInfo {
 
 /// `getkflist`: every account, bound ones with `kf_wx`, invited ones with
 /// the invitation's state on the virtual clock.
-pub(crate) async fn list(state: &AppState, caller: &App, host: String) -> Result<KfList, ApiError> {
-    let (appid, now) = (caller.appid.clone(), state.now());
+pub(crate) async fn list(state: &AppState, caller: &AppId, host: String) -> Result<KfList, ApiError> {
+    let (appid, now) = (caller.clone(), state.now());
     state
         .store
         .read(move |tx| {
@@ -165,8 +164,8 @@ pub(crate) async fn list(state: &AppState, caller: &App, host: String) -> Result
 }
 
 /// `getonlinekflist`: bound accounts whose worker is online, with `accepted_case`.
-pub(crate) async fn online_list(state: &AppState, caller: &App) -> Result<KfOnlineList, ApiError> {
-    let appid = caller.appid.clone();
+pub(crate) async fn online_list(state: &AppState, caller: &AppId) -> Result<KfOnlineList, ApiError> {
+    let appid = caller.clone();
     state
         .store
         .read(move |tx| {

@@ -4,13 +4,12 @@ use super::enabled_app;
 use crate::error::ApiError;
 use crate::state::AppState;
 use kefu_api::wechat::KfSessionRequest;
-use kefu_core::app::App;
-use kefu_core::ids::{KfAccount, OpenId};
+use kefu_core::ids::{AppId, KfAccount, OpenId};
 use kefu_core::session::{self, CreateOutcome};
 
 /// `kfsession/create`: 65401, 65402, 65415, 40003, then idempotent success or 65414.
-pub(crate) async fn create(state: &AppState, caller: &App, req: KfSessionRequest) -> Result<(), ApiError> {
-    let (appid, now) = (caller.appid.clone(), state.now());
+pub(crate) async fn create(state: &AppState, caller: &AppId, req: KfSessionRequest) -> Result<(), ApiError> {
+    let (appid, now) = (caller.clone(), state.now());
     state
         .store
         .write(move |tx| {

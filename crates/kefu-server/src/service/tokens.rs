@@ -1,5 +1,6 @@
 //! Credentials: issuing tokens, checking them, and the quotas around them.
 
+use crate::cache::Principal;
 use crate::error::ApiError;
 use crate::gen;
 use crate::state::AppState;
@@ -15,7 +16,7 @@ const TOKEN_DAY: &str = "day:/cgi-bin/token";
 const STABLE_MINUTE: &str = "minute:/cgi-bin/stable_token";
 const STABLE_FORCE_DAY: &str = "day:stable_force";
 const CLEAR_QUOTA_MONTH: &str = "month:clear_quota";
-/// Dead tokens are kept this long (so they answer 40001/42001, not 40014).
+/// Tokens are remembered this long after expiry (so they answer 40001/42001, not 40014).
 const TOKEN_MEMORY_SECS: i64 = 86_400;
 
 /// The query of `GET /cgi-bin/token`.
@@ -27,22 +28,39 @@ pub(crate) struct TokenParams {
 
 /// The app behind an `access_token`: 41001 when missing, 40014 when unknown
 /// or malformed, then the token's own 40001 / 42001.
-pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<App, ApiError> {
+pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Principal, ApiError> {
     if token.is_empty() {
         return Err(ErrCode::AccessTokenMissing.into());
     }
     if !AccessToken::looks_valid(&token) {
         return Err(ErrCode::InvalidAccessToken.into());
     }
-    let (token, now) = (AccessToken::new(token), state.now());
-    state
+    let now = state.now();
+    if let Some(found) = state.credentials.get(&token) {
+        found.token.check(now)?;
+        return Ok(found);
+    }
+    let seen = state.credentials.generation();
+    let key = AccessToken::new(token);
+    let principal = state
         .store
         .read(move |tx| {
-            let rec = tx.token(&token)?.ok_or(ErrCode::InvalidAccessToken)?;
-            rec.check(now)?;
-            Ok(tx.app(&rec.appid)?.ok_or(ErrCode::InvalidAccessToken)?)
+            let rec = tx.token(&key)?.ok_or(ErrCode::InvalidAccessToken)?;
+            let app = tx.app(&rec.appid)?.ok_or(ErrCode::InvalidAccessToken)?;
+            let (appid, account_type, certified) = (app.appid, app.account_type, app.certified);
+            Ok::<_, ApiError>(Principal {
+                token: rec,
+                appid,
+                account_type,
+                certified,
+            })
         })
-        .await
+        .await?;
+    state
+        .credentials
+        .insert(seen, principal.token.token.as_str(), principal.clone());
+    principal.token.check(now)?;
+    Ok(principal)
 }
 
 fn check_grant(grant_type: Option<&str>, appid: &str) -> Result<(), ApiError> {
@@ -93,91 +111,106 @@ fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
 pub(crate) async fn issue_plain(state: &AppState, p: TokenParams) -> Result<AccessTokenResponse, ApiError> {
     let appid = p.appid.unwrap_or_default();
     check_grant(p.grant_type.as_deref(), &appid)?;
-    let (secret, now, limits, fresh) = (
-        p.secret.unwrap_or_default(),
-        state.now(),
-        state.config.limits,
-        gen::token(),
-    );
-    state
+    let secret = p.secret.unwrap_or_default();
+    let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
+    let issued = state
         .store
         .write(move |tx| {
             let app = check_credentials(tx, &appid, &secret)?;
             let calls = count(tx, &app.appid, TOKEN_DAY, Window::Day, limits.token_daily, now)?;
-            if let Some(mut current) = tx.current_token(&app.appid, TokenKind::Plain)? {
-                current.replace(now, OVERLAP_SECS);
-                tx.put_token(&current, false)?;
-            }
-            let rec = TokenRecord::issue(
-                AccessToken::new(fresh.clone()),
-                app.appid.clone(),
-                TokenKind::Plain,
-                now,
-            );
-            tx.put_token(&rec, true)?;
+            let rec = rotate(tx, &app.appid, TokenKind::Plain, OVERLAP_SECS, &fresh, now)?;
             if calls.count % 64 == 0 {
                 tx.prune_tokens(&app.appid, now.plus(-TOKEN_MEMORY_SECS))?;
             }
-            Ok(answer(&rec, now))
+            Ok::<_, ApiError>(answer(&rec, now))
         })
-        .await
+        .await?;
+    state.credentials.invalidate();
+    Ok(issued)
+}
+
+/// Makes `fresh` the app's current token of `kind`; the one it replaces
+/// keeps working for `grace` seconds.
+fn rotate(
+    tx: &mut dyn Tx,
+    appid: &AppId,
+    kind: TokenKind,
+    grace: i64,
+    fresh: &AccessToken,
+    now: Timestamp,
+) -> Result<TokenRecord, ApiError> {
+    if let Some(mut current) = tx.current_token(appid, kind)? {
+        current.replace(now, grace);
+        tx.put_token(&current, false)?;
+    }
+    let rec = TokenRecord::issue(fresh.clone(), appid.clone(), kind, now);
+    tx.put_token(&rec, true)?;
+    Ok(rec)
 }
 
 /// `stable_token`: the same token until its last five minutes; a forced
 /// refresh replaces it at once (20 a day, 30 s apart).
 pub(crate) async fn issue_stable(state: &AppState, req: StableTokenRequest) -> Result<AccessTokenResponse, ApiError> {
     check_grant(Some(req.grant_type.as_str()), &req.appid)?;
-    let (now, limits, fresh) = (state.now(), state.config.limits, gen::token());
-    state
+    let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
+    let issued = state
         .store
         .write(move |tx| {
             let app = check_credentials(tx, &req.appid, &req.secret)?;
-            let appid = &app.appid;
-            count(
+            let per_minute = limits.stable_token_per_minute;
+            count(tx, &app.appid, STABLE_MINUTE, Window::Minute, per_minute, now)?;
+            stable_for(
                 tx,
-                appid,
-                STABLE_MINUTE,
-                Window::Minute,
-                limits.stable_token_per_minute,
+                &app.appid,
+                req.force_refresh,
+                limits.stable_force_daily,
+                &fresh,
                 now,
-            )?;
-            let current = tx.current_token(appid, TokenKind::Stable)?;
-            let last_forced = tx.counter(appid, STABLE_FORCE_DAY)?.map(|c| c.last_at);
-            let invalidate = match (
-                stable_decision(current.as_ref(), req.force_refresh, last_forced, now),
-                &current,
-            ) {
-                (StableDecision::Reuse, Some(cur)) => return Ok(answer(cur, now)),
-                (StableDecision::Issue { invalidate_current }, _) => invalidate_current,
-                (StableDecision::Reuse, None) => false,
-            };
-            if req.force_refresh {
-                count(tx, appid, STABLE_FORCE_DAY, Window::Day, limits.stable_force_daily, now)?;
-            }
-            if let Some(mut cur) = current.filter(|_| invalidate) {
-                cur.replace(now, 0);
-                tx.put_token(&cur, false)?;
-            }
-            let rec = TokenRecord::issue(AccessToken::new(fresh.clone()), appid.clone(), TokenKind::Stable, now);
-            tx.put_token(&rec, true)?;
-            Ok(answer(&rec, now))
+            )
         })
-        .await
+        .await?;
+    state.credentials.invalidate();
+    Ok(issued)
+}
+
+/// The stable token to hand out: the current one, a renewal that lets the
+/// current one run out, or a forced replacement (counted per day).
+fn stable_for(
+    tx: &mut dyn Tx,
+    appid: &AppId,
+    force: bool,
+    force_daily: u32,
+    fresh: &AccessToken,
+    now: Timestamp,
+) -> Result<AccessTokenResponse, ApiError> {
+    let current = tx.current_token(appid, TokenKind::Stable)?;
+    let last_forced = tx.counter(appid, STABLE_FORCE_DAY)?.map(|c| c.last_at);
+    let grace = match (stable_decision(current.as_ref(), force, last_forced, now), &current) {
+        (StableDecision::Reuse, Some(cur)) => return Ok(answer(cur, now)),
+        (
+            StableDecision::Issue {
+                invalidate_current: true,
+            },
+            _,
+        ) => 0,
+        // Renewal: the current token runs to its own expiry.
+        _ => kefu_core::token::TTL_SECS,
+    };
+    if force {
+        count(tx, appid, STABLE_FORCE_DAY, Window::Day, force_daily, now)?;
+    }
+    Ok(answer(&rotate(tx, appid, TokenKind::Stable, grace, fresh, now)?, now))
 }
 
 /// `clear_quota`: the caller's own appid, at most 10 times a month (48006).
-pub(crate) async fn clear_quota(state: &AppState, caller: &App, req: ClearQuotaRequest) -> Result<(), ApiError> {
+pub(crate) async fn clear_quota(state: &AppState, caller: &AppId, req: ClearQuotaRequest) -> Result<(), ApiError> {
     if req.appid.is_empty() {
         return Err(ErrCode::AppIdMissing.into());
     }
-    if req.appid != caller.appid.as_str() {
+    if req.appid != caller.as_str() {
         return Err(ErrCode::InvalidAppId.into());
     }
-    let (appid, now, limit) = (
-        caller.appid.clone(),
-        state.now(),
-        state.config.limits.clear_quota_monthly,
-    );
+    let (appid, now, limit) = (caller.clone(), state.now(), state.config.limits.clear_quota_monthly);
     state.store.write(move |tx| reset_quotas(tx, &appid, limit, now)).await
 }
 

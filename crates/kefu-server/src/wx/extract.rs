@@ -10,8 +10,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::Method;
-use kefu_core::app::App;
 use kefu_core::endpoint::{self, Endpoint};
+use kefu_core::ids::AppId;
 use kefu_core::ErrCode;
 use serde::de::DeserializeOwned;
 
@@ -32,8 +32,8 @@ pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
 /// The app behind a valid `access_token`, allowed to call this endpoint.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
-    /// The calling app, as it was when the token was checked.
-    pub app: App,
+    /// The calling app.
+    pub appid: AppId,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -42,9 +42,9 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let endpoint = matched_endpoint(parts)?;
         let token = query_param(parts.uri.query(), "access_token").unwrap_or_default();
-        let app = tokens::authenticate(state, token).await?;
-        endpoint.authorize(&app)?;
-        Ok(Caller { app })
+        let principal = tokens::authenticate(state, token).await?;
+        endpoint.authorize(principal.account_type, principal.certified)?;
+        Ok(Caller { appid: principal.appid })
     }
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn clear_quota(
     caller: Caller,
     WxBody(req): WxBody<ClearQuotaRequest>,
 ) -> Result<WxOk, ApiError> {
-    tokens::clear_quota(&s, &caller.app, req).await.map(|_| WxOk)
+    tokens::clear_quota(&s, &caller.appid, req).await.map(|_| WxOk)
 }
 
 /// `POST /cgi-bin/clear_quota/v2` (AppSecret instead of a token).
@@ -56,7 +56,7 @@ pub(crate) async fn add_kf_account(
     caller: Caller,
     WxBody(req): WxBody<KfAccountRequest>,
 ) -> Result<WxOk, ApiError> {
-    kf::add(&s, &caller.app, req).await.map(|_| WxOk)
+    kf::add(&s, &caller.appid, req).await.map(|_| WxOk)
 }
 
 /// `POST /customservice/kfaccount/update`.
@@ -65,7 +65,7 @@ pub(crate) async fn update_kf_account(
     caller: Caller,
     WxBody(req): WxBody<KfAccountRequest>,
 ) -> Result<WxOk, ApiError> {
-    kf::update(&s, &caller.app, req).await.map(|_| WxOk)
+    kf::update(&s, &caller.appid, req).await.map(|_| WxOk)
 }
 
 /// `GET|POST /customservice/kfaccount/del`.
@@ -74,7 +74,7 @@ pub(crate) async fn del_kf_account(
     caller: Caller,
     DelTarget(account): DelTarget,
 ) -> Result<WxOk, ApiError> {
-    kf::delete(&s, &caller.app, account).await.map(|_| WxOk)
+    kf::delete(&s, &caller.appid, account).await.map(|_| WxOk)
 }
 
 /// `POST /customservice/kfaccount/uploadheadimg?kf_account=` (multipart `media`).
@@ -83,7 +83,7 @@ pub(crate) async fn upload_head_img(
     caller: Caller,
     upload: HeadImgUpload,
 ) -> Result<WxOk, ApiError> {
-    kf::upload_head_img(&s, &caller.app, upload.kf_account, upload.data.to_vec())
+    kf::upload_head_img(&s, &caller.appid, upload.kf_account, upload.data.to_vec())
         .await
         .map(|_| WxOk)
 }
@@ -94,7 +94,7 @@ pub(crate) async fn invite_worker(
     caller: Caller,
     WxBody(req): WxBody<InviteWorkerRequest>,
 ) -> Result<WxOk, ApiError> {
-    kf::invite_worker(&s, &caller.app, req).await.map(|_| WxOk)
+    kf::invite_worker(&s, &caller.appid, req).await.map(|_| WxOk)
 }
 
 /// `GET /cgi-bin/customservice/getkflist`.
@@ -103,12 +103,12 @@ pub(crate) async fn get_kf_list(State(s): State<AppState>, caller: Caller, heade
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
-    kf::list(&s, &caller.app, host.to_owned()).await.map(Wx)
+    kf::list(&s, &caller.appid, host.to_owned()).await.map(Wx)
 }
 
 /// `GET /cgi-bin/customservice/getonlinekflist`.
 pub(crate) async fn get_online_kf_list(State(s): State<AppState>, caller: Caller) -> WxResult<KfOnlineList> {
-    kf::online_list(&s, &caller.app).await.map(Wx)
+    kf::online_list(&s, &caller.appid).await.map(Wx)
 }
 
 /// `POST /customservice/kfsession/create`.
@@ -117,5 +117,5 @@ pub(crate) async fn create_session(
     caller: Caller,
     WxBody(req): WxBody<KfSessionRequest>,
 ) -> Result<WxOk, ApiError> {
-    sessions::create(&s, &caller.app, req).await.map(|_| WxOk)
+    sessions::create(&s, &caller.appid, req).await.map(|_| WxOk)
 }

@@ -245,3 +245,26 @@ async fn lenient_mode_answers_sdk_path_variants() {
     .assert_err(65402, "the custom service account need to bind a wechat user");
     app.get("/cgi-bin/nope").await.assert_err(40066, "invalid url");
 }
+
+/// Checked tokens are cached, yet a later change of type or certification,
+/// or a forced refresh, is seen by the very next request.
+#[tokio::test]
+async fn credential_checks_see_changes_made_after_caching() {
+    let app = TestApp::new().await;
+    let list = "/cgi-bin/customservice/getkflist";
+    assert_eq!(app.wx_get(list).await.body, r#"{"kf_list":[]}"#);
+    app.patch(json!({"certified": false})).await;
+    app.wx_get(list).await.assert_err(48001, "api unauthorized");
+    app.patch(json!({"certified": true})).await;
+    assert_eq!(app.wx_get(list).await.body, r#"{"kf_list":[]}"#);
+    let body = json!({"grant_type": "client_credential", "appid": app.appid, "secret": app.secret});
+    let stable = app.post("/cgi-bin/stable_token", &body.to_string()).await.json()["access_token"].clone();
+    let stable = stable.as_str().unwrap();
+    assert_eq!(app.get(&app.with_token(list, stable)).await.body, r#"{"kf_list":[]}"#);
+    let forced =
+        json!({"grant_type": "client_credential", "appid": app.appid, "secret": app.secret, "force_refresh": true});
+    app.post("/cgi-bin/stable_token", &forced.to_string()).await;
+    app.get(&app.with_token(list, stable))
+        .await
+        .assert_err(40001, "invalid credential, access_token is invalid or not latest");
+}

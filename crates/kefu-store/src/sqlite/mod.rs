@@ -98,6 +98,11 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    fn shared(&self) -> bool {
+        // One kefu process owns an embedded database.
+        false
+    }
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {

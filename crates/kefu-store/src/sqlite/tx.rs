@@ -205,7 +205,7 @@ impl Tx for SqliteTx<'_> {
 
     fn prune_tokens(&mut self, appid: &AppId, before: Timestamp) -> R<()> {
         self.exec(
-            "DELETE FROM tokens WHERE appid = ?1 AND (expires_at < ?2 OR invalid_after < ?2) \
+            "DELETE FROM tokens WHERE appid = ?1 AND expires_at < ?2 \
              AND token NOT IN (SELECT token FROM current_tokens WHERE appid = ?1)",
             params![appid.as_str(), before.0],
         )
