@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# kefu benchmark.
+#
+# What it measures, on this machine, against a release build:
+#   1. startup: time from spawning `kefu serve` (on an already migrated and
+#      seeded SQLite database) to the first successful answer of
+#      GET /_kefu/health, over STARTUP_RUNS starts;
+#   2. wrk at CONNECTIONS connections against
+#      (a) the yardstick (bench/yardstick: a bare hyper server, the ceiling),
+#      (b) POST /customservice/kfsession/create, a new follower every request
+#          (bench/create_session.lua), spread over 16 bound, online kf accounts,
+#      (c) GET /cgi-bin/token, which issues a new token every call
+#          (bench/token.lua);
+#      and checks every answer: bad answers (non-200, errcode != 0, no
+#      access_token) and socket errors are reported, and the sessions written
+#      to the database are counted against the good answers.
+# It prints a summary table: req/s, p50, p99, req/s relative to the yardstick,
+# errors, and the goals beside the figures (kfsession/create at >= 0.5x the
+# yardstick with p99 < 10 ms; startup < 50 ms), then the server's CPU per
+# request and its busiest threads during each run.
+# Exit status: 0, or 2 when some answer was wrong; a missed goal only shows.
+#
+# Run from anywhere:   bash bench/run.sh
+# Options (environment):
+#   DURATION=10        seconds per wrk run
+#   CONNECTIONS=64     wrk connections
+#   THREADS=2          wrk threads
+#   FOLLOWERS=...      followers seeded (default DURATION*100000 + 500000)
+#   STARTUP_RUNS=5     kefu starts timed
+#   KEEP_TMP=1         keep the temporary directory (database, logs, wrk output)
+#
+# Everything listens on 127.0.0.1 only, on free ports, with a fresh database
+# in a temporary directory; both servers are stopped on exit.
+
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+FOLLOWERS=${FOLLOWERS:-$((DURATION * 100000 + 500000))}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+KF_COUNT=16
+TOKEN_DAILY_LIMIT=100000000
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+KEFU=$TARGET_DIR/release/kefu
+YARDSTICK=$TARGET_DIR/release/yardstick
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- prerequisites ----------------------------------------------------------
+
+if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+    $SUDO apt-get install -y wrk || { $SUDO apt-get update && $SUDO apt-get install -y wrk; }
+fi
+for tool in sqlite3 python3 curl; do
+    command -v "$tool" >/dev/null || die "$tool is required"
+done
+
+log "building (release)"
+(cd "$ROOT" && cargo build --release -p kefu -p yardstick)
+
+# --- temporary state and cleanup --------------------------------------------
+
+TMP=$(mktemp -d -t kefu-bench.XXXXXX)
+DB=$TMP/kefu.db
+DB_URL=sqlite://$DB
+KEFU_PID=""
+YARDSTICK_PID=""
+
+stop() { # PID: SIGTERM, then wait for it to go
+    local pid=$1
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.05
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+cleanup() {
+    stop "$KEFU_PID"
+    stop "$YARDSTICK_PID"
+    if [ "${KEEP_TMP:-0}" = 1 ]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() { # URL: poll until it answers 200 (10 s at most)
+    for _ in $(seq 200); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    die "$1 did not answer"
+}
+
+json_field() { # FIELD: reads JSON on stdin, prints one field
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+KEFU_PORT=$(free_port)
+KEFU_URL=http://127.0.0.1:$KEFU_PORT
+
+start_kefu() { # plain start, in the background
+    "$KEFU" serve --listen "127.0.0.1:$KEFU_PORT" --database "$DB_URL" \
+        --token-daily-limit "$TOKEN_DAILY_LIMIT" >>"$TMP/kefu.log" 2>&1 &
+    KEFU_PID=$!
+    wait_http "$KEFU_URL/_kefu/health"
+}
+
+wx_call() { # PATH BODY: POST a WeChat API call, insist on errcode 0
+    local answer
+    answer=$(curl -fsS -H 'Content-Type: application/json' -d "$2" "$KEFU_URL$1?access_token=$TOKEN")
+    case $answer in
+        '{"errcode":0,'*) ;;
+        *) die "$1 $2: $answer" ;;
+    esac
+}
+
+control() { # METHOD PATH BODY: a control API call, insist on HTTP 2xx
+    curl -fsS -o /dev/null -X "$1" -H 'Content-Type: application/json' -d "$3" "$KEFU_URL$2" \
+        || die "control $1 $2 failed"
+}
+
+# --- seeding ----------------------------------------------------------------
+
+log "database in $TMP"
+"$KEFU" migrate --database "$DB_URL" >/dev/null
+
+log "seeding the demo app and $KF_COUNT kf accounts"
+start_kefu
+DEMO_LINE=$(grep -m1 '^demo app:' "$TMP/kefu.log")
+APPID=$(sed -E 's/.*appid=([^ ]+).*/\1/' <<<"$DEMO_LINE")
+SECRET=$(sed -E 's/.*secret=([^ ]+).*/\1/' <<<"$DEMO_LINE")
+WECHAT_ID=$(sed -E 's/.*wechat_id=([^ ]+).*/\1/' <<<"$DEMO_LINE")
+TOKEN_URL="$KEFU_URL/cgi-bin/token?grant_type=client_credential&appid=$APPID&secret=$SECRET"
+TOKEN=$(curl -fsS "$TOKEN_URL" | json_field access_token)
+
+for i in $(seq "$KF_COUNT"); do
+    kf="kf$i@$WECHAT_ID"
+    worker=$(printf 'bench_worker_%02d' "$i") # one worker per kf: at most 5 bindings each
+    wx_call /customservice/kfaccount/add "{\"kf_account\":\"$kf\",\"nickname\":\"KF $i\"}"
+    wx_call /customservice/kfaccount/inviteworker "{\"kf_account\":\"$kf\",\"invite_wx\":\"$worker\"}"
+    control POST "/_kefu/apps/$APPID/kf/$kf/invitation/accept" '{}'
+    control PUT "/_kefu/apps/$APPID/kf/$kf/status" '{"online":true}'
+done
+stop "$KEFU_PID"
+KEFU_PID=""
+
+log "seeding $FOLLOWERS followers (kefu stopped)"
+sqlite3 "$DB" >/dev/null <<SQL
+PRAGMA busy_timeout = 5000;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $FOLLOWERS)
+INSERT INTO fans (appid, openid, subscribed, followed_at)
+SELECT '$APPID', 'o' || printf('%027d', i), 1, CAST(strftime('%s', 'now') AS INTEGER) FROM n;
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+
+# --- startup ----------------------------------------------------------------
+
+# Starts kefu STARTUP_RUNS times, timing spawn -> first 200 from /_kefu/health
+# with a tight poll; all but the last are stopped. Prints the pid of the one
+# left running, then the times in ms.
+log "timing $STARTUP_RUNS starts"
+read -r KEFU_PID STARTUP_TIMES < <(python3 - "$KEFU" "$DB_URL" "$KEFU_PORT" "$STARTUP_RUNS" \
+    "$TOKEN_DAILY_LIMIT" "$TMP/kefu.log" <<'PY'
+import socket, subprocess, sys, time
+
+kefu, db_url, port, runs, limit, log = sys.argv[1:7]
+port, runs = int(port), int(runs)
+probe = b"GET /_kefu/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+def answered():
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(probe)
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+times = []
+for run in range(runs):
+    out = open(log, "ab")
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [kefu, "serve", "--listen", f"127.0.0.1:{port}", "--database", db_url,
+         "--token-daily-limit", limit],
+        stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+    while not answered():
+        if proc.poll() is not None or time.perf_counter() - start > 30:
+            proc.kill()
+            sys.exit(f"kefu did not start (see {log})")
+        time.sleep(0.0002)
+    times.append((time.perf_counter() - start) * 1000)
+    if run < runs - 1:
+        proc.terminate()
+        proc.wait()
+print(proc.pid, " ".join(f"{t:.1f}" for t in times))
+PY
+)
+[ -n "$KEFU_PID" ] || die "startup timing failed"
+read -r STARTUP_MIN STARTUP_MEDIAN < <(tr ' ' '\n' <<<"$STARTUP_TIMES" | sort -n |
+    awk '{ v[NR] = $1 } END { print v[1], v[int((NR + 1) / 2)] }')
+log "startup ms: $STARTUP_TIMES"
+
+YARDSTICK_PORT=$(free_port)
+"$YARDSTICK" "127.0.0.1:$YARDSTICK_PORT" >"$TMP/yardstick.log" 2>&1 &
+YARDSTICK_PID=$!
+wait_http "http://127.0.0.1:$YARDSTICK_PORT/"
+
+# --- load -------------------------------------------------------------------
+
+# Samples per-thread CPU of PID over SECONDS; prints "name percent" lines
+# (threads of the same name summed; percent of one core) and the machine's idle.
+cpu_profile() {
+    python3 - "$1" "$2" <<'PY'
+import os, sys, time
+
+pid, seconds = sys.argv[1], float(sys.argv[2])
+tick = os.sysconf("SC_CLK_TCK")
+
+def threads():
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[tid] = (name, int(fields[11]) + int(fields[12]))
+    return out
+
+def idle():
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    return cpu[3] + cpu[4], sum(cpu)
+
+time.sleep(1)  # skip the ramp-up
+t0, b0, (i0, s0) = time.monotonic(), threads(), idle()
+time.sleep(max(seconds - 2, 1))
+t1, b1, (i1, s1) = time.monotonic(), threads(), idle()
+by_name = {}
+for tid, (name, ticks) in b1.items():
+    by_name[name] = by_name.get(name, 0) + ticks - b0.get(tid, (name, 0))[1]
+busy = sorted(by_name.items(), key=lambda kv: -kv[1])
+total = sum(by_name.values()) / tick / (t1 - t0) * 100
+parts = ", ".join(f"{n} {v / tick / (t1 - t0) * 100:.0f}%" for n, v in busy[:3] if v)
+print(f"server cpu {total:.0f}% of one core ({parts}); machine idle {100 * (i1 - i0) / max(s1 - s0, 1):.0f}%")
+PY
+}
+
+# Runs wrk: NAME PID URL [SCRIPT [script args...]], profiling the server PID;
+# wrk output goes to $TMP/NAME.txt.
+run_wrk() {
+    local name=$1 pid=$2 url=$3
+    shift 3
+    local script=()
+    if [ $# -gt 0 ]; then
+        script=(-s "$1" "$url" --)
+        shift
+    else
+        script=("$url")
+    fi
+    log "wrk $name (${DURATION}s, $CONNECTIONS connections)"
+    cpu_profile "$pid" "$DURATION" >"$TMP/$name.cpu" &
+    local profiler=$!
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${script[@]}" "$@" >"$TMP/$name.txt" 2>&1 ||
+        { cat "$TMP/$name.txt" >&2; die "wrk $name failed"; }
+    wait "$profiler" || true
+    sed 's/^/    /' "$TMP/$name.txt" >&2
+    sed 's/^/    /' "$TMP/$name.cpu" >&2
+}
+
+# Reads a wrk output file: prints "req/s p50_ms p99_ms bad socket_errors reused".
+parse_wrk() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return v / 1000
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /s$/)  return v * 1000
+            if (v ~ /m$/)  return v * 60000
+            return v
+        }
+        /^Requests\/sec:/            { rps = $2 }
+        /^ +50%/                     { p50 = ms($2) }
+        /^ +99%/                     { p99 = ms($2) }
+        /Non-2xx or 3xx responses:/  { non2xx = $NF }
+        /Socket errors:/             { gsub(/,/, ""); sock = $4 + $6 + $8 + $10 }
+        /^CHECK ok=/ {
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); check[kv[1]] = kv[2] }
+            checked = 1
+        }
+        END {
+            bad = checked ? check["bad"] : non2xx + 0
+            printf "%.0f %.3f %.3f %d %d %d\n", rps, p50, p99, bad, sock + 0, check["reused"] + 0
+        }' "$1"
+}
+
+THREAD_FOLLOWERS=$((FOLLOWERS / THREADS))
+
+run_wrk yardstick "$YARDSTICK_PID" "http://127.0.0.1:$YARDSTICK_PORT/"
+
+TOKEN=$(curl -fsS "$TOKEN_URL" | json_field access_token)
+run_wrk create "$KEFU_PID" "$KEFU_URL/customservice/kfsession/create?access_token=$TOKEN" \
+    "$BENCH_DIR/create_session.lua" "$THREAD_FOLLOWERS" "$KF_COUNT" "$WECHAT_ID"
+sleep 0.5 # let in-flight requests land
+SESSIONS=$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM sessions')
+
+run_wrk token "$KEFU_PID" "$TOKEN_URL" "$BENCH_DIR/token.lua"
+
+# --- summary ----------------------------------------------------------------
+
+read -r Y_RPS Y_P50 Y_P99 Y_BAD Y_SOCK _ < <(parse_wrk "$TMP/yardstick.txt")
+read -r C_RPS C_P50 C_P99 C_BAD C_SOCK C_REUSED < <(parse_wrk "$TMP/create.txt")
+read -r T_RPS T_P50 T_P99 T_BAD T_SOCK _ < <(parse_wrk "$TMP/token.txt")
+C_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/create.txt")
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
+verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
+
+CREATE_GOAL=$(verdict "$C_RPS >= 0.5 * $Y_RPS && $C_P99 < 10")
+STARTUP_GOAL=$(verdict "$STARTUP_MEDIAN < 50")
+
+echo
+echo "kefu benchmark: ${DURATION}s per run, $CONNECTIONS connections, $THREADS wrk threads, $(nproc) cores, $FOLLOWERS followers"
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' run req/s p50_ms p99_ms ratio bad sock_err goal
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' yardstick "$Y_RPS" "$Y_P50" "$Y_P99" 1.00x "$Y_BAD" "$Y_SOCK" "(ceiling)"
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' kfsession/create "$C_RPS" "$C_P50" "$C_P99" \
+    "$(ratio "$C_RPS" "$Y_RPS")" "$C_BAD" "$C_SOCK" ">= 0.50x and p99 < 10 ms: $CREATE_GOAL"
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' cgi-bin/token "$T_RPS" "$T_P50" "$T_P99" \
+    "$(ratio "$T_RPS" "$Y_RPS")" "$T_BAD" "$T_SOCK" "-"
+printf '%-18s %10s  %s\n' "startup ms" "$STARTUP_MEDIAN" \
+    "median of $STARTUP_RUNS (min $STARTUP_MIN; all: $STARTUP_TIMES)   goal < 50 ms: $STARTUP_GOAL"
+echo
+echo "create check: $C_OK good answers, $SESSIONS sessions in the database, $C_REUSED requests past the seeded followers"
+echo "server CPU during each run (percent of one core; thread names cut to 15 characters):"
+for name in yardstick create token; do
+    rps=$(parse_wrk "$TMP/$name.txt" | cut -d' ' -f1)
+    awk -v name="$name" -v rps="$rps" '{
+        cpu = $3; sub(/%/, "", cpu)
+        printf "  %-10s %5.1f us of server CPU per request; %s\n", name, (rps > 0 ? cpu * 10000 / rps : 0), $0
+    }' "$TMP/$name.cpu"
+done
+
+# Wrong answers make the run fail (exit 2); missed goals do not.
+status=0
+grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/token.txt" || true
+if [ "$((Y_BAD + C_BAD + T_BAD))" != 0 ]; then
+    echo "error: some answers were wrong (see the bad column)"
+    status=2
+fi
+if [ "$C_REUSED" != 0 ]; then
+    echo "error: create ran out of fresh followers; raise FOLLOWERS"
+    status=2
+fi
+if [ -z "$C_OK" ] || [ "$SESSIONS" -lt "$C_OK" ] || [ "$SESSIONS" -gt $((C_OK + CONNECTIONS)) ]; then
+    echo "error: sessions in the database do not match the good answers"
+    status=2
+fi
+exit "$status"
