@@ -77,14 +77,12 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
 /// Parses a JSON object body whatever its content type: empty is 44002,
 /// anything but an object of the right field types is 47001.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ErrCode::EmptyPostData.into());
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err(ErrCode::EmptyPostData.into()),
+        // Only an object: serde would also read a struct from a JSON array.
+        Some(b'{') => serde_json::from_slice(bytes).map_err(|_| ErrCode::DataFormatError.into()),
+        Some(_) => Err(ErrCode::DataFormatError.into()),
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| ErrCode::DataFormatError)?;
-    if !value.is_object() {
-        return Err(ErrCode::DataFormatError.into());
-    }
-    T::deserialize(value).map_err(|_| ErrCode::DataFormatError.into())
 }
 
 /// A JSON request body.

@@ -88,5 +88,5 @@ CREATE TABLE sessions (
     kf_account TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (appid, openid)
-);
+) WITHOUT ROWID;
 CREATE INDEX sessions_by_kf ON sessions (appid, kf_account);

@@ -120,6 +120,9 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+        // Checkpoint less often, in bigger steps; keep hot pages in memory.
+        conn.pragma_update(None, "wal_autocheckpoint", 8192).map_err(backend)?;
+        conn.pragma_update(None, "cache_size", -65536).map_err(backend)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -140,32 +143,64 @@ fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
-    let mut results = Vec::with_capacity(batch.len());
-    let mut replies = Vec::with_capacity(batch.len());
-    let committed = (|| -> Result<(), StoreError> {
-        let txn = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        for Job { mut run, reply } in batch {
-            results.push(run_in_savepoint(&txn, &mut run));
-            replies.push(reply);
+/// What one attempt at a batch came to.
+enum Attempt {
+    /// Committed (each job's own result) or failed as a whole.
+    Done(Result<Vec<Result<JobOutput, JobError>>, StoreError>),
+    /// A job failed after writing: roll back and run again with savepoints.
+    NeedsSavepoints,
+}
+
+/// Runs a batch and answers every job once the outcome is final. Jobs run
+/// bare first: a job that fails before writing (every business rejection)
+/// leaves nothing to undo. Only when one fails after writing is the batch
+/// rolled back and re-run with a savepoint around each job (jobs are
+/// deterministic closures, so the re-run decides the same).
+fn run_batch(conn: &mut Connection, mut batch: Vec<Job>) {
+    let outcome = match attempt(conn, &mut batch, false) {
+        Attempt::NeedsSavepoints => attempt(conn, &mut batch, true),
+        done => done,
+    };
+    let results = match outcome {
+        Attempt::Done(Ok(results)) => results,
+        Attempt::Done(Err(e)) => {
+            tracing::error!(error = %e, "sqlite batch failed");
+            batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
         }
-        txn.commit().map_err(backend)
-    })();
-    match committed {
-        Ok(()) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "sqlite batch commit failed");
-            for reply in replies {
-                let _ = reply.send(Err(JobError::Store(e.clone())));
-            }
-        }
+        Attempt::NeedsSavepoints => unreachable_retry(batch.len()),
+    };
+    for (job, result) in batch.into_iter().zip(results) {
+        let _ = job.reply.send(result);
     }
+}
+
+/// A run with savepoints never asks for savepoints; answer errors, not panic.
+fn unreachable_retry(n: usize) -> Vec<Result<JobOutput, JobError>> {
+    let e = StoreError::Backend("batch retry did not settle".into());
+    (0..n).map(|_| Err(JobError::Store(e.clone()))).collect()
+}
+
+/// One transaction over the batch, with or without a savepoint per job.
+fn attempt(conn: &mut Connection, batch: &mut [Job], savepoints: bool) -> Attempt {
+    let txn = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(txn) => txn,
+        Err(e) => return Attempt::Done(Err(backend(e))),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch.iter_mut() {
+        if savepoints {
+            results.push(run_in_savepoint(&txn, &mut job.run));
+            continue;
+        }
+        let mut tx = SqliteTx::new(&txn);
+        let result = (job.run)(&mut tx);
+        if result.is_err() && tx.wrote() {
+            // Dropping the transaction rolls it back.
+            return Attempt::NeedsSavepoints;
+        }
+        results.push(result);
+    }
+    Attempt::Done(txn.commit().map(|_| results).map_err(backend))
 }
 
 fn run_in_savepoint(txn: &rusqlite::Transaction<'_>, run: &mut WriteJob) -> Result<JobOutput, JobError> {

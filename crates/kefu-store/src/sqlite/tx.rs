@@ -12,17 +12,24 @@ use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
 use kefu_core::Timestamp;
 use rusqlite::types::Type;
+use std::cell::Cell;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
 
 type R<T> = Result<T, StoreError>;
 
 pub(crate) struct SqliteTx<'a> {
     conn: &'a Connection,
+    wrote: Cell<bool>,
 }
 
 impl<'a> SqliteTx<'a> {
     pub(crate) fn new(conn: &'a Connection) -> Self {
-        SqliteTx { conn }
+        SqliteTx { conn, wrote: Cell::new(false) }
+    }
+
+    /// Whether any write statement ran through this transaction view.
+    pub(crate) fn wrote(&self) -> bool {
+        self.wrote.get()
     }
 
     fn one<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Option<T>> {
@@ -37,6 +44,7 @@ impl<'a> SqliteTx<'a> {
     }
 
     fn exec<P: Params>(&self, sql: &str, p: P) -> R<()> {
+        self.wrote.set(true);
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         stmt.execute(p).map(|_| ()).map_err(backend)
     }
@@ -381,6 +389,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn wipe(&mut self) -> R<()> {
+        self.wrote.set(true);
         self.conn
             .execute_batch(
                 "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
