@@ -15,7 +15,7 @@ use kefu_core::ids::AppId;
 use kefu_core::token::TokenRecord;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Entries kept before the cache starts over (tokens churn when apps refresh).
 const MAX_ENTRIES: usize = 65_536;
@@ -38,7 +38,7 @@ pub(crate) struct Principal {
 pub(crate) struct CredentialCache {
     enabled: bool,
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, (u64, Principal)>>,
+    entries: Mutex<HashMap<String, (u64, Arc<Principal>)>>,
 }
 
 impl CredentialCache {
@@ -56,7 +56,7 @@ impl CredentialCache {
     }
 
     /// The cached principal of a token, if current.
-    pub(crate) fn get(&self, token: &str) -> Option<Principal> {
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<Principal>> {
         if !self.enabled {
             return None;
         }
@@ -69,7 +69,7 @@ impl CredentialCache {
     }
 
     /// Caches what was read, unless something changed since `seen` was taken.
-    pub(crate) fn insert(&self, seen: u64, token: &str, principal: Principal) {
+    pub(crate) fn insert(&self, seen: u64, token: &str, principal: Arc<Principal>) {
         if !self.enabled {
             return;
         }
@@ -113,15 +113,15 @@ mod tests {
         let cache = CredentialCache::new(true);
         let seen = cache.generation();
         cache.invalidate();
-        cache.insert(seen, "t", principal());
+        cache.insert(seen, "t", Arc::new(principal()));
         assert_eq!(cache.get("t"), None);
     }
 
     #[test]
     fn entries_live_until_the_next_invalidation() {
         let cache = CredentialCache::new(true);
-        cache.insert(cache.generation(), "t", principal());
-        assert_eq!(cache.get("t"), Some(principal()));
+        cache.insert(cache.generation(), "t", Arc::new(principal()));
+        assert_eq!(cache.get("t").as_deref(), Some(&principal()));
         cache.invalidate();
         assert_eq!(cache.get("t"), None);
     }
@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn a_disabled_cache_keeps_nothing() {
         let cache = CredentialCache::new(false);
-        cache.insert(cache.generation(), "t", principal());
+        cache.insert(cache.generation(), "t", Arc::new(principal()));
         assert_eq!(cache.get("t"), None);
     }
 }

@@ -11,6 +11,7 @@ use kefu_core::quota::{self, Counter, Window};
 use kefu_core::token::{stable_decision, StableDecision, TokenKind, TokenRecord, OVERLAP_SECS};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::Tx;
+use std::sync::Arc;
 
 const TOKEN_DAY: &str = "day:/cgi-bin/token";
 const STABLE_MINUTE: &str = "minute:/cgi-bin/stable_token";
@@ -28,7 +29,7 @@ pub(crate) struct TokenParams {
 
 /// The app behind an `access_token`: 41001 when missing, 40014 when unknown
 /// or malformed, then the token's own 40001 / 42001.
-pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Principal, ApiError> {
+pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Arc<Principal>, ApiError> {
     if token.is_empty() {
         return Err(ErrCode::AccessTokenMissing.into());
     }
@@ -48,12 +49,12 @@ pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Prin
             let rec = tx.token(&key)?.ok_or(ErrCode::InvalidAccessToken)?;
             let app = tx.app(&rec.appid)?.ok_or(ErrCode::InvalidAccessToken)?;
             let (appid, account_type, certified) = (app.appid, app.account_type, app.certified);
-            Ok::<_, ApiError>(Principal {
+            Ok::<_, ApiError>(Arc::new(Principal {
                 token: rec,
                 appid,
                 account_type,
                 certified,
-            })
+            }))
         })
         .await?;
     state

@@ -12,8 +12,8 @@ use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
 use kefu_core::Timestamp;
 use rusqlite::types::Type;
-use std::cell::Cell;
 use rusqlite::{params, Connection, OptionalExtension, Params, Row};
+use std::cell::Cell;
 
 type R<T> = Result<T, StoreError>;
 
@@ -24,7 +24,10 @@ pub(crate) struct SqliteTx<'a> {
 
 impl<'a> SqliteTx<'a> {
     pub(crate) fn new(conn: &'a Connection) -> Self {
-        SqliteTx { conn, wrote: Cell::new(false) }
+        SqliteTx {
+            conn,
+            wrote: Cell::new(false),
+        }
     }
 
     /// Whether any write statement ran through this transaction view.
@@ -54,8 +57,11 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, Type::Text, what.to_owned().into())
 }
 
-const APP_COLS: &str =
-    "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at";
+macro_rules! app_cols {
+    () => {
+        "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at"
+    };
+}
 
 fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
     let t: String = r.get(2)?;
@@ -72,7 +78,11 @@ fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
     })
 }
 
-const TOKEN_COLS: &str = "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after";
+macro_rules! token_cols {
+    () => {
+        "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after"
+    };
+}
 
 fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     let kind: String = r.get(2)?;
@@ -86,7 +96,11 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
-const KF_COLS: &str = "appid, kf_account, kf_id, nickname, headimg_version, worker, online, invite_wx, invite_expire_time, invite_rejected";
+macro_rules! kf_cols {
+    () => {
+        "appid, kf_account, kf_id, nickname, headimg_version, worker, online, invite_wx, invite_expire_time, invite_rejected"
+    };
+}
 
 fn kf_row(r: &Row<'_>) -> rusqlite::Result<KfRecord> {
     let invite_wx: Option<String> = r.get(7)?;
@@ -149,19 +163,23 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn app(&mut self, appid: &AppId) -> R<Option<App>> {
-        let sql = format!("SELECT {APP_COLS} FROM apps WHERE appid = ?1");
-        self.one(&sql, [appid.as_str()], app_row)
+        let sql = concat!("SELECT ", app_cols!(), " FROM apps WHERE appid = ?1");
+        self.one(sql, [appid.as_str()], app_row)
     }
 
     fn apps(&mut self) -> R<Vec<App>> {
-        let sql = format!("SELECT {APP_COLS} FROM apps ORDER BY created_at, appid");
-        self.all(&sql, [], app_row)
+        let sql = concat!("SELECT ", app_cols!(), " FROM apps ORDER BY created_at, appid");
+        self.all(sql, [], app_row)
     }
 
     fn put_app(&mut self, a: &App) -> R<()> {
-        let sql = format!("INSERT OR REPLACE INTO apps ({APP_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        let sql = concat!(
+            "INSERT OR REPLACE INTO apps (",
+            app_cols!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        );
         self.exec(
-            &sql,
+            sql,
             params![
                 a.appid.as_str(),
                 a.secret,
@@ -177,16 +195,17 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn token(&mut self, token: &AccessToken) -> R<Option<TokenRecord>> {
-        let sql = format!("SELECT {TOKEN_COLS} FROM tokens t WHERE t.token = ?1");
-        self.one(&sql, [token.as_str()], token_row)
+        let sql = concat!("SELECT ", token_cols!(), " FROM tokens t WHERE t.token = ?1");
+        self.one(sql, [token.as_str()], token_row)
     }
 
     fn current_token(&mut self, appid: &AppId, kind: TokenKind) -> R<Option<TokenRecord>> {
-        let sql = format!(
-            "SELECT {TOKEN_COLS} FROM current_tokens c JOIN tokens t ON t.token = c.token \
-             WHERE c.appid = ?1 AND c.kind = ?2"
+        let sql = concat!(
+            "SELECT ",
+            token_cols!(),
+            " FROM current_tokens c JOIN tokens t ON t.token = c.token WHERE c.appid = ?1 AND c.kind = ?2"
         );
-        self.one(&sql, [appid.as_str(), kind.as_str()], token_row)
+        self.one(sql, [appid.as_str(), kind.as_str()], token_row)
     }
 
     fn put_token(&mut self, t: &TokenRecord, current: bool) -> R<()> {
@@ -242,21 +261,32 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn kf(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<KfRecord>> {
-        let sql = format!("SELECT {KF_COLS} FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2");
-        self.one(&sql, [appid.as_str(), account.as_str()], kf_row)
+        let sql = concat!(
+            "SELECT ",
+            kf_cols!(),
+            " FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2"
+        );
+        self.one(sql, [appid.as_str(), account.as_str()], kf_row)
     }
 
     fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>> {
-        let sql = format!("SELECT {KF_COLS} FROM kf_accounts WHERE appid = ?1 ORDER BY kf_id");
-        self.all(&sql, [appid.as_str()], kf_row)
+        let sql = concat!(
+            "SELECT ",
+            kf_cols!(),
+            " FROM kf_accounts WHERE appid = ?1 ORDER BY kf_id"
+        );
+        self.all(sql, [appid.as_str()], kf_row)
     }
 
     fn put_kf(&mut self, k: &KfRecord) -> R<()> {
         let inv = k.invitation.as_ref();
-        let sql =
-            format!("INSERT OR REPLACE INTO kf_accounts ({KF_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        let sql = concat!(
+            "INSERT OR REPLACE INTO kf_accounts (",
+            kf_cols!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        );
         self.exec(
-            &sql,
+            sql,
             params![
                 k.appid.as_str(),
                 k.account.as_str(),
