@@ -44,7 +44,9 @@ impl FromRequestParts<AppState> for Caller {
         let token = query_param(parts.uri.query(), "access_token").unwrap_or_default();
         let principal = tokens::authenticate(state, token).await?;
         endpoint.authorize(principal.account_type, principal.certified)?;
-        Ok(Caller { appid: principal.appid.clone() })
+        Ok(Caller {
+            appid: principal.appid.clone(),
+        })
     }
 }
 

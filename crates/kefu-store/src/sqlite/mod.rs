@@ -8,6 +8,8 @@
 //! lets proceed while the writer works: reads never wait for writes.
 
 mod migrate;
+#[macro_use]
+mod rows;
 mod tx;
 
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};

@@ -1,0 +1,109 @@
+//! Column lists and row decoders: one place that knows how each table's
+//! row maps to a `kefu-core` type.
+
+use kefu_core::app::{AccountType, App};
+use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::kf::{Invitation, KfRecord};
+use kefu_core::quota::Counter;
+use kefu_core::session::{Fan, Session};
+use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::Timestamp;
+use rusqlite::types::Type;
+use rusqlite::Row;
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, what.to_owned().into())
+}
+
+macro_rules! app_cols {
+    () => {
+        "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at"
+    };
+}
+
+pub(super) fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
+    let t: String = r.get(2)?;
+    Ok(App {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        secret: r.get(1)?,
+        account_type: AccountType::parse(&t).ok_or_else(|| bad(2, "account_type"))?,
+        certified: r.get(3)?,
+        wechat_id: r.get(4)?,
+        original_id: r.get(5)?,
+        kf_enabled: r.get(6)?,
+        next_kf_id: r.get(7)?,
+        created_at: Timestamp(r.get(8)?),
+    })
+}
+
+macro_rules! token_cols {
+    () => {
+        "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after"
+    };
+}
+
+pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+    let kind: String = r.get(2)?;
+    Ok(TokenRecord {
+        token: AccessToken::new(r.get::<_, String>(0)?),
+        appid: AppId::new(r.get::<_, String>(1)?),
+        kind: TokenKind::parse(&kind).ok_or_else(|| bad(2, "kind"))?,
+        issued_at: Timestamp(r.get(3)?),
+        expires_at: Timestamp(r.get(4)?),
+        invalid_after: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+    })
+}
+
+macro_rules! kf_cols {
+    () => {
+        "appid, kf_account, kf_id, nickname, headimg_version, worker, online, invite_wx, invite_expire_time, invite_rejected"
+    };
+}
+
+pub(super) fn kf_row(r: &Row<'_>) -> rusqlite::Result<KfRecord> {
+    let invite_wx: Option<String> = r.get(7)?;
+    let invitation = match invite_wx {
+        Some(wx) => Some(Invitation {
+            wx: WechatId::new(wx),
+            expire_time: Timestamp(r.get(8)?),
+            rejected: r.get(9)?,
+        }),
+        None => None,
+    };
+    Ok(KfRecord {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        account: KfAccount::new(r.get::<_, String>(1)?),
+        kf_id: r.get(2)?,
+        nickname: r.get(3)?,
+        headimg_version: r.get(4)?,
+        worker: r.get::<_, Option<String>>(5)?.map(WechatId::new),
+        online: r.get(6)?,
+        invitation,
+    })
+}
+
+pub(super) fn fan_row(r: &Row<'_>) -> rusqlite::Result<Fan> {
+    Ok(Fan {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        openid: OpenId::new(r.get::<_, String>(1)?),
+        subscribed: r.get(2)?,
+        followed_at: Timestamp(r.get(3)?),
+    })
+}
+
+pub(super) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        openid: OpenId::new(r.get::<_, String>(1)?),
+        kf_account: KfAccount::new(r.get::<_, String>(2)?),
+        created_at: Timestamp(r.get(3)?),
+    })
+}
+
+pub(super) fn counter_row(r: &Row<'_>) -> rusqlite::Result<Counter> {
+    Ok(Counter {
+        window_start: Timestamp(r.get(0)?),
+        count: r.get(1)?,
+        last_at: Timestamp(r.get(2)?),
+    })
+}
