@@ -7,6 +7,7 @@ mod support;
 mod e2e;
 mod invite;
 mod kf_accounts;
+mod races;
 mod sessions;
 mod tokens;
 mod wire;
