@@ -145,13 +145,7 @@ fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// What one attempt at a batch came to.
-enum Attempt {
-    /// Committed (each job's own result) or failed as a whole.
-    Done(Result<Vec<Result<JobOutput, JobError>>, StoreError>),
-    /// A job failed after writing: roll back and run again with savepoints.
-    NeedsSavepoints,
-}
+type Results = Vec<Result<JobOutput, JobError>>;
 
 /// Runs a batch and answers every job once the outcome is final. Jobs run
 /// bare first: a job that fails before writing (every business rejection)
@@ -159,50 +153,53 @@ enum Attempt {
 /// rolled back and re-run with a savepoint around each job (jobs are
 /// deterministic closures, so the re-run decides the same).
 fn run_batch(conn: &mut Connection, mut batch: Vec<Job>) {
-    let outcome = match attempt(conn, &mut batch, false) {
-        Attempt::NeedsSavepoints => attempt(conn, &mut batch, true),
-        done => done,
+    let outcome = match run_bare(conn, &mut batch) {
+        Some(outcome) => outcome,
+        None => run_with_savepoints(conn, &mut batch),
     };
-    let results = match outcome {
-        Attempt::Done(Ok(results)) => results,
-        Attempt::Done(Err(e)) => {
-            tracing::error!(error = %e, "sqlite batch failed");
-            batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
-        }
-        Attempt::NeedsSavepoints => unreachable_retry(batch.len()),
-    };
+    let results = outcome.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "sqlite batch failed");
+        batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
+    });
     for (job, result) in batch.into_iter().zip(results) {
         let _ = job.reply.send(result);
     }
 }
 
-/// A run with savepoints never asks for savepoints; answer errors, not panic.
-fn unreachable_retry(n: usize) -> Vec<Result<JobOutput, JobError>> {
-    let e = StoreError::Backend("batch retry did not settle".into());
-    (0..n).map(|_| Err(JobError::Store(e.clone()))).collect()
+fn begin(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)
 }
 
-/// One transaction over the batch, with or without a savepoint per job.
-fn attempt(conn: &mut Connection, batch: &mut [Job], savepoints: bool) -> Attempt {
-    let txn = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+/// One transaction, no savepoints; `None` (rolled back) when a job failed
+/// after writing.
+fn run_bare(conn: &mut Connection, batch: &mut [Job]) -> Option<Result<Results, StoreError>> {
+    let txn = match begin(conn) {
         Ok(txn) => txn,
-        Err(e) => return Attempt::Done(Err(backend(e))),
+        Err(e) => return Some(Err(e)),
     };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
-        if savepoints {
-            results.push(run_in_savepoint(&txn, &mut job.run));
-            continue;
-        }
         let mut tx = SqliteTx::new(&txn);
         let result = (job.run)(&mut tx);
         if result.is_err() && tx.wrote() {
             // Dropping the transaction rolls it back.
-            return Attempt::NeedsSavepoints;
+            return None;
         }
         results.push(result);
     }
-    Attempt::Done(txn.commit().map(|_| results).map_err(backend))
+    Some(txn.commit().map(|_| results).map_err(backend))
+}
+
+/// One transaction with a savepoint around each job.
+fn run_with_savepoints(conn: &mut Connection, batch: &mut [Job]) -> Result<Results, StoreError> {
+    let txn = begin(conn)?;
+    let results = batch
+        .iter_mut()
+        .map(|job| run_in_savepoint(&txn, &mut job.run))
+        .collect();
+    txn.commit().map_err(backend)?;
+    Ok(results)
 }
 
 fn run_in_savepoint(txn: &rusqlite::Transaction<'_>, run: &mut WriteJob) -> Result<JobOutput, JobError> {
