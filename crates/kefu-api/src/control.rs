@@ -97,6 +97,21 @@ pub struct FanState {
     pub subscribed: bool,
     /// Last follow time.
     pub followed_at: i64,
+    /// Whether the user ever followed (a visitor never did).
+    pub ever_followed: bool,
+    /// What the follower's last message allows (5 within 48 hours).
+    pub message_window: WindowState,
+    /// What the last follow, scan or click allows (3 within a minute).
+    pub event_window: WindowState,
+}
+
+/// One send window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowState {
+    /// Messages the app may still send.
+    pub left: u32,
+    /// The window ends then (unix seconds; in the past when closed).
+    pub until: i64,
 }
 
 /// An open session.
@@ -108,6 +123,8 @@ pub struct SessionState {
     pub kf_account: String,
     /// When it opened.
     pub createtime: i64,
+    /// Its last message (it closes 30 minutes later).
+    pub last_msg_at: i64,
 }
 
 /// `GET /_kefu/apps/{appid}`: the app's whole state.
@@ -122,7 +139,112 @@ pub struct AppState {
     /// Open sessions.
     pub sessions: Vec<SessionState>,
     /// Followers waiting for a kf, in arrival order.
-    pub waiting: Vec<String>,
+    pub waiting: Vec<WaitState>,
+}
+
+/// A follower in the waiting queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitState {
+    /// The follower.
+    pub openid: String,
+    /// The account they were handed to, if one was named.
+    pub kf_account: Option<String>,
+    /// When they joined the queue.
+    pub arrived_at: i64,
+    /// Their last message.
+    pub latest_time: i64,
+}
+
+/// `POST /_kefu/apps/{appid}/waitcase` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enqueue {
+    /// The follower.
+    pub openid: String,
+    /// Hand them to this account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kf_account: Option<String>,
+}
+
+/// `POST /_kefu/apps/{appid}/fans/{openid}/messages` body: the follower writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerMessage {
+    /// `text`, `image`, `voice` or `video`.
+    pub msgtype: String,
+    /// The text (`text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The media (others; generated when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+}
+
+/// Answer to a message written on the human side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    /// The message's id (`MsgId` in pushes, `msgid` in records).
+    pub msgid: i64,
+}
+
+/// `POST /_kefu/apps/{appid}/fans/{openid}/events` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerEvent {
+    /// `subscribe`, `unsubscribe`, `SCAN` or `CLICK`.
+    pub event: String,
+    /// The scene or menu key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_key: Option<String>,
+}
+
+/// `POST /_kefu/apps/{appid}/kf/{kf_account}/accept` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accept {
+    /// This follower, or the earliest waiting one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+}
+
+/// `POST /_kefu/apps/{appid}/kf/{kf_account}/messages` body: the worker replies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerMessage {
+    /// The follower.
+    pub openid: String,
+    /// The reply.
+    pub text: String,
+}
+
+/// `POST /_kefu/apps/{appid}/kf/{kf_account}/transfer` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The follower.
+    pub openid: String,
+    /// The account that takes over.
+    pub to: String,
+}
+
+/// `POST /_kefu/apps/{appid}/kf/{kf_account}/close` body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseSession {
+    /// The follower.
+    pub openid: String,
+}
+
+/// One message in `GET /_kefu/apps/{appid}/fans/{openid}/messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageState {
+    /// Its id.
+    pub msgid: i64,
+    /// 2002 to the follower, 2003 from the follower.
+    pub opercode: i64,
+    /// The kf account involved, if any.
+    pub worker: Option<String>,
+    /// The message type.
+    pub msgtype: String,
+    /// The record text.
+    pub text: String,
+    /// The message's fields.
+    pub detail: serde_json::Value,
+    /// When.
+    pub time: i64,
 }
 
 /// `POST /_kefu/apps/{appid}/fans` body and answer.
@@ -131,6 +253,10 @@ pub struct Follow {
     /// Chosen openid (generated, 28 characters, when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
+    /// `false` makes a visitor: a user the app knows (through web
+    /// authorization) who never followed. Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed: Option<bool>,
 }
 
 /// Answer to a follow.

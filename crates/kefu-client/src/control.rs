@@ -93,6 +93,7 @@ impl ControlClient {
     pub async fn follow(&self, appid: &str, openid: Option<&str>) -> Result<c::Followed, ClientError> {
         let body = c::Follow {
             openid: openid.map(str::to_owned),
+            subscribed: None,
         };
         self.call(Method::POST, &format!("/apps/{appid}/fans"), Some(&body))
             .await
@@ -154,6 +155,88 @@ impl ControlClient {
     /// `POST /_kefu/reset`: wipes all state.
     pub async fn reset(&self) -> Result<(), ClientError> {
         self.call::<(), ()>(Method::POST, "/reset", None).await
+    }
+
+    /// `POST /_kefu/apps/{appid}/fans/{openid}/events`: `subscribe`,
+    /// `unsubscribe`, `SCAN` or `CLICK`.
+    pub async fn follower_event(&self, appid: &str, openid: &str, event: &str) -> Result<c::FanState, ClientError> {
+        let body = c::FollowerEvent {
+            event: event.into(),
+            event_key: None,
+        };
+        let path = format!("/apps/{appid}/fans/{openid}/events");
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST /_kefu/apps/{appid}/fans/{openid}/messages`: the follower writes.
+    pub async fn follower_writes(
+        &self,
+        appid: &str,
+        openid: &str,
+        msg: &c::FollowerMessage,
+    ) -> Result<c::Sent, ClientError> {
+        let path = format!("/apps/{appid}/fans/{openid}/messages");
+        self.call(Method::POST, &path, Some(msg)).await
+    }
+
+    /// `GET /_kefu/apps/{appid}/fans/{openid}/messages`: what the follower
+    /// wrote and received.
+    pub async fn follower_messages(&self, appid: &str, openid: &str) -> Result<Vec<c::MessageState>, ClientError> {
+        let path = format!("/apps/{appid}/fans/{openid}/messages");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
+    /// `POST /_kefu/apps/{appid}/waitcase`: the follower waits for a kf.
+    pub async fn enqueue(&self, appid: &str, req: &c::Enqueue) -> Result<c::WaitState, ClientError> {
+        self.call(Method::POST, &format!("/apps/{appid}/waitcase"), Some(req))
+            .await
+    }
+
+    /// `POST .../kf/{kf_account}/accept`: the worker accepts a waiting follower.
+    pub async fn accept(
+        &self,
+        appid: &str,
+        kf_account: &str,
+        openid: Option<&str>,
+    ) -> Result<c::SessionState, ClientError> {
+        let body = c::Accept {
+            openid: openid.map(str::to_owned),
+        };
+        let path = format!("/apps/{appid}/kf/{kf_account}/accept");
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST .../kf/{kf_account}/messages`: the worker replies.
+    pub async fn reply(&self, appid: &str, kf_account: &str, openid: &str, text: &str) -> Result<c::Sent, ClientError> {
+        let body = c::WorkerMessage {
+            openid: openid.into(),
+            text: text.into(),
+        };
+        let path = format!("/apps/{appid}/kf/{kf_account}/messages");
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST .../kf/{kf_account}/transfer`: hand the session to `to`.
+    pub async fn transfer(
+        &self,
+        appid: &str,
+        kf_account: &str,
+        openid: &str,
+        to: &str,
+    ) -> Result<c::SessionState, ClientError> {
+        let body = c::Transfer {
+            openid: openid.into(),
+            to: to.into(),
+        };
+        let path = format!("/apps/{appid}/kf/{kf_account}/transfer");
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST .../kf/{kf_account}/close`: the worker ends the session.
+    pub async fn close(&self, appid: &str, kf_account: &str, openid: &str) -> Result<(), ClientError> {
+        let body = c::CloseSession { openid: openid.into() };
+        let path = format!("/apps/{appid}/kf/{kf_account}/close");
+        self.call(Method::POST, &path, Some(&body)).await
     }
 
     /// `GET /_kefu/health`.

@@ -8,6 +8,7 @@
 //! match on [`ClientError::Api`]'s `errcode`.
 
 mod control;
+mod conversation;
 mod wechat;
 
 pub use control::ControlClient;

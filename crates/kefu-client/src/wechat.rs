@@ -122,13 +122,13 @@ impl Client {
         }
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
         self.call(|t| self.http.post(&url).query(&[("access_token", t)]).json(body))
             .await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, ClientError> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
         self.call(|t| self.http.get(&url).query(&[("access_token", t)]).query(query))
             .await

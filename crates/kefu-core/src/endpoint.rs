@@ -49,8 +49,10 @@ use Access::{CertifiedOnly as C, No as N, Yes as Y};
 const ALL_TYPES: [Access; 4] = [Y, Y, Y, Y];
 const MP_OA_SA_MG: [Access; 4] = [Y, C, C, Y];
 const OA_SA_ONLY: [Access; 4] = [N, C, C, N];
+const MP_MG_ONLY: [Access; 4] = [Y, N, N, Y];
 const KF_SETS: &[u32] = &[1, 6, 19, 100, 101];
 const SESSION_SETS: &[u32] = &[1, 6, 100, 101];
+const BUSINESS_SETS: &[u32] = &[1, 6, 19, 59, 100, 101];
 
 const fn ep(path: &'static str, method: Method, scope: [Access; 4], perm_sets: &'static [u32]) -> Endpoint {
     Endpoint {
@@ -111,6 +113,39 @@ pub const ENDPOINTS: &[Endpoint] = &[
         OA_SA_ONLY,
         SESSION_SETS,
     ),
+    ep("/customservice/kfsession/close", Method::Post, OA_SA_ONLY, SESSION_SETS),
+    ep(
+        "/customservice/kfsession/getsession",
+        Method::Get,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+    ep(
+        "/customservice/kfsession/getsessionlist",
+        Method::Get,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+    ep(
+        "/customservice/kfsession/getwaitcase",
+        Method::Get,
+        OA_SA_ONLY,
+        SESSION_SETS,
+    ),
+    ep(
+        "/customservice/msgrecord/getmsglist",
+        Method::Post,
+        MP_OA_SA_MG,
+        KF_SETS,
+    ),
+    ep("/cgi-bin/message/custom/send", Method::Post, MP_OA_SA_MG, KF_SETS),
+    ep("/cgi-bin/message/custom/typing", Method::Post, MP_OA_SA_MG, KF_SETS),
+    ep(
+        "/cgi-bin/message/custom/business/typing",
+        Method::Post,
+        MP_MG_ONLY,
+        BUSINESS_SETS,
+    ),
 ];
 
 /// Undocumented paths some SDKs send, and the documented path each stands
@@ -133,6 +168,22 @@ pub const ALIASES: &[(&str, &str)] = &[
     (
         "/cgi-bin/customservice/kfsession/create",
         "/customservice/kfsession/create",
+    ),
+    (
+        "/cgi-bin/customservice/kfsession/close",
+        "/customservice/kfsession/close",
+    ),
+    (
+        "/cgi-bin/customservice/kfsession/getsession",
+        "/customservice/kfsession/getsession",
+    ),
+    (
+        "/cgi-bin/customservice/kfsession/getsessionlist",
+        "/customservice/kfsession/getsessionlist",
+    ),
+    (
+        "/cgi-bin/customservice/kfsession/getwaitcase",
+        "/customservice/kfsession/getwaitcase",
     ),
     ("/customservice/getkflist", "/cgi-bin/customservice/getkflist"),
     (

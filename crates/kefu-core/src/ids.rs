@@ -19,6 +19,11 @@ impl Timestamp {
     }
 }
 
+/// A message's id (`msgid` in chat records, `MsgId` in pushes): ascending
+/// across the whole server, starting at 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct MsgId(pub i64);
+
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -8,6 +8,8 @@ use crate::errcode::ErrCode;
 use crate::ids::{AppId, KfAccount, Timestamp, WechatId};
 use crate::limits::Limits;
 
+pub use crate::human::HumanError;
+
 /// What an invitation looks like at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteStatus {
@@ -161,26 +163,6 @@ pub fn check_invite(
         return Err(ErrCode::TooManyBindings);
     }
     Ok(wx)
-}
-
-/// Why the human side cannot do what it asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum HumanError {
-    /// There is no invitation to answer.
-    #[error("the account has no invitation")]
-    NoInvitation,
-    /// The invitation was already rejected.
-    #[error("the invitation was rejected")]
-    InvitationRejected,
-    /// The invitation expired.
-    #[error("the invitation has expired")]
-    InvitationExpired,
-    /// The account has no bound worker.
-    #[error("the account is not bound to a worker")]
-    NotBound,
-    /// The worker is bound to as many accounts as allowed.
-    #[error("the worker is bound to too many kf accounts")]
-    TooManyBindings,
 }
 
 impl KfRecord {

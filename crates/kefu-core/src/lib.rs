@@ -12,18 +12,28 @@
 //! - [`token`]: access-token lifecycle (`cgi-bin/token`, `stable_token`).
 //! - [`quota`]: daily and per-minute call counters on the virtual clock.
 //! - [`kf`]: kf accounts, invitations and workers.
-//! - [`session`]: followers and kf sessions.
+//! - [`session`]: followers and kf sessions (idle close after 30 minutes).
+//! - [`window`]: the send windows a follower's actions open, and typing.
+//! - [`outgoing`]: `message/custom/send` types and their payload checks.
+//! - [`message`]: messages, chat records and the `getmsglist` cursor.
+//! - [`queue`]: the waiting queue and accepting from it.
+//! - [`human`]: why the human side (workers, followers) may be refused.
 //! - [`limits`]: the tunable limits (invitation lifetime, bindings per worker).
 
 pub mod app;
 pub mod endpoint;
 pub mod errcode;
+pub mod human;
 pub mod ids;
 pub mod kf;
 pub mod limits;
+pub mod message;
+pub mod outgoing;
+pub mod queue;
 pub mod quota;
 pub mod session;
 pub mod token;
+pub mod window;
 
 pub use errcode::ErrCode;
 pub use ids::Timestamp;

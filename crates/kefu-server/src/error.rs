@@ -97,14 +97,7 @@ pub enum ControlError {
 
 impl From<HumanError> for ControlError {
     fn from(e: HumanError) -> Self {
-        let code = match e {
-            HumanError::NoInvitation => "no_invitation",
-            HumanError::InvitationRejected => "invitation_rejected",
-            HumanError::InvitationExpired => "invitation_expired",
-            HumanError::NotBound => "not_bound",
-            HumanError::TooManyBindings => "too_many_bindings",
-        };
-        ControlError::Conflict(code, e.to_string())
+        ControlError::Conflict(e.code(), e.to_string())
     }
 }
 

@@ -51,3 +51,8 @@ pub(crate) fn token() -> String {
     t.push_str(&url_safe(128));
     t
 }
+
+/// A media id for a follower's image, voice or video: 64 URL-safe characters.
+pub(crate) fn media_id() -> String {
+    url_safe(64)
+}

@@ -15,7 +15,7 @@ mod tx;
 mod url;
 
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-pub use tx::{HeadImage, Tx};
+pub use tx::{ConversationTx, HeadImage, Tx};
 pub use url::DatabaseUrl;
 
 use std::sync::Arc;

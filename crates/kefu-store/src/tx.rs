@@ -5,8 +5,10 @@
 
 use crate::StoreError;
 use kefu_core::app::App;
-use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::KfRecord;
+use kefu_core::message::{Message, RecordQuery};
+use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
@@ -24,7 +26,7 @@ pub struct HeadImage {
 }
 
 /// One transaction's view of the state.
-pub trait Tx {
+pub trait Tx: ConversationTx {
     /// A server-wide setting (virtual clock offset, demo app).
     fn meta(&mut self, key: &str) -> R<Option<String>>;
     /// Sets a server-wide setting.
@@ -59,7 +61,8 @@ pub trait Tx {
     fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>>;
     /// Inserts or replaces a kf account.
     fn put_kf(&mut self, kf: &KfRecord) -> R<()>;
-    /// Deletes a kf account with its avatar and sessions.
+    /// Deletes a kf account with its avatar and sessions; followers waiting
+    /// for it go back to waiting for anyone.
     fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()>;
     /// How many kf accounts, in every app, the WeChat user is bound to.
     fn bindings(&mut self, wx: &WechatId) -> R<u32>;
@@ -85,13 +88,35 @@ pub trait Tx {
     fn session(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Session>>;
     /// The app's open sessions, oldest first.
     fn sessions(&mut self, appid: &AppId) -> R<Vec<Session>>;
-    /// Opens a session (the follower must have none).
-    fn insert_session(&mut self, s: &Session) -> R<()>;
+    /// Opens or updates the follower's session (one per follower).
+    fn put_session(&mut self, s: &Session) -> R<()>;
     /// Closes the follower's session.
     fn delete_session(&mut self, appid: &AppId, openid: &OpenId) -> R<()>;
-    /// How many sessions each kf account of the app holds.
-    fn accepted_cases(&mut self, appid: &AppId) -> R<Vec<(KfAccount, u32)>>;
+    /// How many sessions each kf account of the app holds whose last message
+    /// is at or after `live_since` (older ones are closed).
+    fn accepted_cases(&mut self, appid: &AppId, live_since: Timestamp) -> R<Vec<(KfAccount, u32)>>;
 
     /// Deletes every row of every table.
     fn wipe(&mut self) -> R<()>;
+}
+
+/// The conversation's part of a transaction: the waiting queue and messages.
+pub trait ConversationTx {
+    /// The follower's place in the waiting queue.
+    fn waitcase(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<WaitCase>>;
+    /// The app's waiting queue in arrival order.
+    fn waitcases(&mut self, appid: &AppId) -> R<Vec<WaitCase>>;
+    /// Puts a follower at the end of the queue, or updates them in place.
+    fn put_waitcase(&mut self, w: &WaitCase) -> R<()>;
+    /// Takes a follower out of the queue.
+    fn delete_waitcase(&mut self, appid: &AppId, openid: &OpenId) -> R<()>;
+
+    /// Keeps a message and returns its new id, larger than every earlier one
+    /// (`m.msgid` is ignored).
+    fn insert_message(&mut self, m: &Message) -> R<MsgId>;
+    /// The app's chat records (messages with a worker) in the query's time
+    /// range from its `msgid` on, ascending, at most `limit`.
+    fn records(&mut self, appid: &AppId, q: &RecordQuery) -> R<Vec<Message>>;
+    /// A follower's messages either way from `from` on, ascending.
+    fn messages(&mut self, appid: &AppId, openid: &OpenId, from: MsgId, limit: u32) -> R<Vec<Message>>;
 }

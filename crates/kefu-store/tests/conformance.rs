@@ -73,12 +73,16 @@ fn kf(appid: &str, account: &str, worker: Option<&str>) -> KfRecord {
 }
 
 fn fan(appid: &str, openid: &str) -> Fan {
-    Fan {
-        appid: AppId::new(appid),
-        openid: OpenId::new(openid),
-        subscribed: true,
-        followed_at: Timestamp(5),
-    }
+    Fan::following(AppId::new(appid), OpenId::new(openid), Timestamp(5))
+}
+
+fn session(appid: &str, openid: &str, kf: &str, at: i64) -> Session {
+    Session::open(
+        AppId::new(appid),
+        OpenId::new(openid),
+        KfAccount::new(kf),
+        Timestamp(at),
+    )
 }
 
 async fn put_app(s: &dyn Store, a: App) {
@@ -301,41 +305,33 @@ async fn bindings_count_across_apps(s: Subject) {
 }
 
 async fn a_follower_holds_at_most_one_session(s: Subject) {
-    let sess = |kf: &str| Session {
-        appid: AppId::new("wx1"),
-        openid: OpenId::new("o1"),
-        kf_account: KfAccount::new(kf),
-        created_at: Timestamp(3),
-    };
-    let (a, b) = (sess("a@test"), sess("b@test"));
+    let (a, b) = (session("wx1", "o1", "a@test", 3), session("wx1", "o1", "b@test", 4));
     s.store
-        .write(move |tx: &mut dyn Tx| tx.insert_session(&a).map_err(E::from))
+        .write(move |tx: &mut dyn Tx| tx.put_session(&a).map_err(E::from))
         .await
         .unwrap();
-    let second = s
-        .store
-        .write(move |tx: &mut dyn Tx| tx.insert_session(&b).map_err(E::from))
-        .await;
-    assert!(matches!(second, Err(E::Store(StoreError::Backend(_)))));
-    let cases = s
-        .store
-        .read(|tx: &mut dyn Tx| tx.accepted_cases(&AppId::new("wx1")).map_err(E::from))
+    s.store
+        .write(move |tx: &mut dyn Tx| tx.put_session(&b).map_err(E::from))
         .await
         .unwrap();
-    assert_eq!(cases, vec![(KfAccount::new("a@test"), 1)]);
+    let (cases, all) = s
+        .store
+        .read(|tx: &mut dyn Tx| {
+            let appid = AppId::new("wx1");
+            Ok::<_, E>((tx.accepted_cases(&appid, Timestamp(0))?, tx.sessions(&appid)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(cases, vec![(KfAccount::new("b@test"), 1)]);
+    assert_eq!(all, vec![session("wx1", "o1", "b@test", 4)]);
 }
 
 async fn deleting_a_kf_account_closes_its_sessions(s: Subject) {
-    let sess = Session {
-        appid: AppId::new("wx1"),
-        openid: OpenId::new("o1"),
-        kf_account: KfAccount::new("a@test"),
-        created_at: Timestamp(3),
-    };
+    let sess = session("wx1", "o1", "a@test", 3);
     s.store
         .write(move |tx: &mut dyn Tx| {
             tx.put_kf(&kf("wx1", "a@test", Some("worker_1")))?;
-            tx.insert_session(&sess)?;
+            tx.put_session(&sess)?;
             tx.delete_kf(&AppId::new("wx1"), &KfAccount::new("a@test"))
                 .map_err(E::from)
         })
@@ -373,6 +369,10 @@ async fn wipe_empties_everything(s: Subject) {
     assert_eq!(got, (vec![], None, false));
 }
 
+#[path = "conformance/conversation.rs"]
+mod conversation;
+use conversation::*;
+
 macro_rules! conformance {
     ($backend:ident: $($test:ident),+ $(,)?) => {
         mod $backend {
@@ -399,4 +399,10 @@ conformance!(sqlite:
     a_follower_holds_at_most_one_session,
     deleting_a_kf_account_closes_its_sessions,
     wipe_empties_everything,
+    the_queue_keeps_arrival_order_and_places,
+    deleting_a_kf_account_releases_its_waiting_followers,
+    message_ids_ascend_and_records_are_the_kf_ones,
+    a_followers_messages_page_by_msgid,
+    fans_keep_their_contact_state,
+    only_live_sessions_count_as_accepted,
 );

@@ -36,14 +36,6 @@ pub(crate) async fn patch_app(
     apps::patch_app(&s, appid, req).await.map(Json)
 }
 
-pub(crate) async fn follow(
-    State(s): State<AppState>,
-    Path(appid): Path<String>,
-    CJson(req): CJson<c::Follow>,
-) -> CResult<c::Followed> {
-    apps::follow(&s, appid, req).await.map(Json)
-}
-
 pub(crate) async fn accept_invitation(
     State(s): State<AppState>,
     Path((appid, kf)): Path<(String, String)>,

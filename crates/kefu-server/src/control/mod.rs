@@ -3,6 +3,7 @@
 //! drives the test harness (virtual clock, reset). When an admin token is
 //! configured every call but `health` and avatar images needs it.
 
+mod conversation;
 mod handlers;
 
 use crate::error::ControlError;
@@ -17,11 +18,22 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    use conversation as c;
     use handlers as h;
     let guarded = Router::new()
         .route("/_kefu/apps", post(h::create_app).get(h::list_apps))
         .route("/_kefu/apps/{appid}", get(h::app_state).patch(h::patch_app))
-        .route("/_kefu/apps/{appid}/fans", post(h::follow))
+        .route("/_kefu/apps/{appid}/fans", post(c::follow))
+        .route("/_kefu/apps/{appid}/fans/{openid}/events", post(c::event))
+        .route(
+            "/_kefu/apps/{appid}/fans/{openid}/messages",
+            post(c::write).get(c::messages),
+        )
+        .route("/_kefu/apps/{appid}/waitcase", post(c::enqueue))
+        .route("/_kefu/apps/{appid}/kf/{kf_account}/accept", post(c::accept))
+        .route("/_kefu/apps/{appid}/kf/{kf_account}/messages", post(c::reply))
+        .route("/_kefu/apps/{appid}/kf/{kf_account}/transfer", post(c::transfer))
+        .route("/_kefu/apps/{appid}/kf/{kf_account}/close", post(c::close))
         .route(
             "/_kefu/apps/{appid}/kf/{kf_account}/invitation/accept",
             post(h::accept_invitation),

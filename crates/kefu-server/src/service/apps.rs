@@ -6,9 +6,11 @@ use crate::gen;
 use crate::state::AppState;
 use kefu_api::control as c;
 use kefu_core::app::{AccountType, App};
-use kefu_core::ids::{AppId, KfAccount, OpenId, WechatId};
+use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::KfRecord;
-use kefu_core::session::Fan;
+use kefu_core::queue::WaitCase;
+use kefu_core::session::{self, Fan, Session};
+use kefu_core::window::Grant;
 use kefu_core::Timestamp;
 use kefu_store::{HeadImage, Store, StoreError, Tx};
 
@@ -34,7 +36,7 @@ fn account_type(name: Option<&str>) -> CResult<Option<AccountType>> {
         .transpose()
 }
 
-fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
+pub(super) fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
     tx.app(appid)?.ok_or(ControlError::NotFound("app"))
 }
 
@@ -125,6 +127,39 @@ fn kf_state(k: &KfRecord, cases: &[(KfAccount, u32)], now: Timestamp) -> c::KfSt
     }
 }
 
+pub(super) fn fan_state(f: &Fan) -> c::FanState {
+    let window = |g: Grant| c::WindowState {
+        left: g.left,
+        until: g.until.0,
+    };
+    c::FanState {
+        openid: f.openid.to_string(),
+        subscribed: f.subscribed,
+        followed_at: f.followed_at.0,
+        ever_followed: f.ever_followed,
+        message_window: window(f.contact.message),
+        event_window: window(f.contact.event),
+    }
+}
+
+pub(super) fn session_state(s: &Session) -> c::SessionState {
+    c::SessionState {
+        openid: s.openid.to_string(),
+        kf_account: s.kf_account.to_string(),
+        createtime: s.created_at.0,
+        last_msg_at: s.last_msg_at.0,
+    }
+}
+
+pub(super) fn wait_state(w: &WaitCase) -> c::WaitState {
+    c::WaitState {
+        openid: w.openid.to_string(),
+        kf_account: w.kf_account.as_ref().map(ToString::to_string),
+        arrived_at: w.arrived_at.0,
+        latest_time: w.latest_time.0,
+    }
+}
+
 /// `GET /_kefu/apps/{appid}`: the app's whole state.
 pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::AppState> {
     let (appid, now) = (AppId::new(appid), state.now());
@@ -132,51 +167,18 @@ pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::App
         .store
         .read(move |tx| {
             let app = load_app(tx, &appid)?;
-            let cases = tx.accepted_cases(&appid)?;
+            let cases = tx.accepted_cases(&appid, session::live_since(now))?;
             Ok(c::AppState {
                 app: app_info(&app),
                 kf_accounts: tx.kfs(&appid)?.iter().map(|k| kf_state(k, &cases, now)).collect(),
-                followers: tx
-                    .fans(&appid)?
-                    .into_iter()
-                    .map(|f| c::FanState {
-                        openid: f.openid.to_string(),
-                        subscribed: f.subscribed,
-                        followed_at: f.followed_at.0,
-                    })
-                    .collect(),
+                followers: tx.fans(&appid)?.iter().map(fan_state).collect(),
                 sessions: tx
                     .sessions(&appid)?
-                    .into_iter()
-                    .map(|s| c::SessionState {
-                        openid: s.openid.to_string(),
-                        kf_account: s.kf_account.to_string(),
-                        createtime: s.created_at.0,
-                    })
+                    .iter()
+                    .filter(|s| s.is_live(now))
+                    .map(session_state)
                     .collect(),
-                waiting: Vec::new(),
-            })
-        })
-        .await
-}
-
-/// `POST /_kefu/apps/{appid}/fans`: the user follows (again) now.
-pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> CResult<c::Followed> {
-    let openid = OpenId::new(req.openid.filter(|o| !o.is_empty()).unwrap_or_else(gen::openid));
-    let (appid, now) = (AppId::new(appid), state.now());
-    state
-        .store
-        .write(move |tx| {
-            load_app(tx, &appid)?;
-            let fan = Fan {
-                appid: appid.clone(),
-                openid: openid.clone(),
-                subscribed: true,
-                followed_at: now,
-            };
-            tx.put_fan(&fan)?;
-            Ok(c::Followed {
-                openid: openid.to_string(),
+                waiting: tx.waitcases(&appid)?.iter().map(wait_state).collect(),
             })
         })
         .await
@@ -224,7 +226,7 @@ pub(crate) async fn kf_action(
                 KfAction::Online(on) => rec.set_online(on)?,
             }
             tx.put_kf(&rec)?;
-            let cases = tx.accepted_cases(&appid)?;
+            let cases = tx.accepted_cases(&appid, session::live_since(now))?;
             Ok(kf_state(&rec, &cases, now))
         })
         .await

@@ -6,6 +6,7 @@ use crate::state::AppState;
 use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList};
 use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::{self, AddContext, Invitation, InviteeFacts, KfRecord};
+use kefu_core::session;
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::HeadImage;
 use kefu_store::Tx;
@@ -165,12 +166,12 @@ pub(crate) async fn list(state: &AppState, caller: &AppId, host: String) -> Resu
 
 /// `getonlinekflist`: bound accounts whose worker is online, with `accepted_case`.
 pub(crate) async fn online_list(state: &AppState, caller: &AppId) -> Result<KfOnlineList, ApiError> {
-    let appid = caller.clone();
+    let (appid, now) = (caller.clone(), state.now());
     state
         .store
         .read(move |tx| {
             enabled_app(tx, &appid)?;
-            let cases = tx.accepted_cases(&appid)?;
+            let cases = tx.accepted_cases(&appid, session::live_since(now))?;
             let kf_online_list = tx
                 .kfs(&appid)?
                 .into_iter()

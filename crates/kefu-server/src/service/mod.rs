@@ -3,9 +3,12 @@
 //! decide, and writes the result; a rejected closure changes nothing.
 
 pub(crate) mod apps;
+pub(crate) mod followers;
 pub(crate) mod kf;
+pub(crate) mod messages;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
+pub(crate) mod workers;
 
 use crate::error::ApiError;
 use kefu_core::app::App;

@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::Method;
+use kefu_core::app::AccountType;
 use kefu_core::endpoint::{self, Endpoint};
 use kefu_core::ids::AppId;
 use kefu_core::ErrCode;
@@ -34,6 +35,8 @@ pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
 pub(crate) struct Caller {
     /// The calling app.
     pub appid: AppId,
+    /// Its account type (which message types it may send).
+    pub account_type: AccountType,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -46,6 +49,7 @@ impl FromRequestParts<AppState> for Caller {
         endpoint.authorize(principal.account_type, principal.certified)?;
         Ok(Caller {
             appid: principal.appid.clone(),
+            account_type: principal.account_type,
         })
     }
 }

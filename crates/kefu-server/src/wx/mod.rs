@@ -1,6 +1,7 @@
 //! The WeChat side: routes at the documented paths, method rules (43002),
 //! and the 40066 answer for every other path.
 
+mod conversation;
 mod extract;
 mod handlers;
 
@@ -12,6 +13,8 @@ use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use kefu_core::ErrCode;
 use serde::Serialize;
+
+pub(crate) use extract::query_param;
 
 /// A success body with WeChat's content type.
 pub(crate) struct Wx<T>(pub T);
@@ -54,6 +57,7 @@ where
 
 /// Every documented WeChat route with its handler.
 fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    use conversation as c;
     use handlers as h;
     vec![
         ("/cgi-bin/token", any(h::token)),
@@ -71,6 +75,14 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/cgi-bin/customservice/getkflist", any(h::get_kf_list)),
         ("/cgi-bin/customservice/getonlinekflist", any(h::get_online_kf_list)),
         ("/customservice/kfsession/create", post_only(h::create_session)),
+        ("/customservice/kfsession/close", post_only(c::close_session)),
+        ("/customservice/kfsession/getsession", any(c::get_session)),
+        ("/customservice/kfsession/getsessionlist", any(c::get_session_list)),
+        ("/customservice/kfsession/getwaitcase", any(c::get_wait_case)),
+        ("/customservice/msgrecord/getmsglist", post_only(c::get_msg_list)),
+        ("/cgi-bin/message/custom/send", post_only(c::custom_send)),
+        ("/cgi-bin/message/custom/typing", post_only(c::typing)),
+        ("/cgi-bin/message/custom/business/typing", post_only(c::typing)),
     ]
 }
 

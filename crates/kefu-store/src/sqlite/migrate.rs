@@ -8,7 +8,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// `(version, sql)`, in order.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_conversation.sql")),
+];
 
 /// Applies pending migrations; returns how many ran.
 pub(crate) fn run(conn: &mut Connection) -> Result<usize, StoreError> {

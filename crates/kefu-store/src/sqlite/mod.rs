@@ -7,9 +7,10 @@
 //! `synchronous=FULL`). Reads run on separate read-only connections, which WAL
 //! lets proceed while the writer works: reads never wait for writes.
 
-mod migrate;
 #[macro_use]
 mod rows;
+mod conversation;
+mod migrate;
 mod tx;
 
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};

@@ -2,11 +2,14 @@
 //! row maps to a `kefu-core` type.
 
 use kefu_core::app::{AccountType, App};
-use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::{Invitation, KfRecord};
+use kefu_core::message::{Message, Opercode};
+use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::window::{Contact, Grant};
 use kefu_core::Timestamp;
 use rusqlite::types::Type;
 use rusqlite::Row;
@@ -82,13 +85,38 @@ pub(super) fn kf_row(r: &Row<'_>) -> rusqlite::Result<KfRecord> {
     })
 }
 
+macro_rules! fan_cols {
+    () => {
+        "appid, openid, subscribed, followed_at, ever_followed, msg_left, msg_until, evt_left, evt_until, last_contact, typing_until"
+    };
+}
+
 pub(super) fn fan_row(r: &Row<'_>) -> rusqlite::Result<Fan> {
+    let grant = |left: usize| -> rusqlite::Result<Grant> {
+        Ok(Grant {
+            left: r.get(left)?,
+            until: Timestamp(r.get(left + 1)?),
+        })
+    };
     Ok(Fan {
         appid: AppId::new(r.get::<_, String>(0)?),
         openid: OpenId::new(r.get::<_, String>(1)?),
         subscribed: r.get(2)?,
         followed_at: Timestamp(r.get(3)?),
+        ever_followed: r.get(4)?,
+        contact: Contact {
+            message: grant(5)?,
+            event: grant(7)?,
+            last_contact: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+            typing_until: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+        },
     })
+}
+
+macro_rules! session_cols {
+    () => {
+        "appid, openid, kf_account, created_at, last_msg_at"
+    };
 }
 
 pub(super) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
@@ -97,6 +125,43 @@ pub(super) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
         openid: OpenId::new(r.get::<_, String>(1)?),
         kf_account: KfAccount::new(r.get::<_, String>(2)?),
         created_at: Timestamp(r.get(3)?),
+        last_msg_at: Timestamp(r.get(4)?),
+    })
+}
+
+macro_rules! waitcase_cols {
+    () => {
+        "appid, openid, kf_account, arrived_at, latest_time"
+    };
+}
+
+pub(super) fn waitcase_row(r: &Row<'_>) -> rusqlite::Result<WaitCase> {
+    Ok(WaitCase {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        openid: OpenId::new(r.get::<_, String>(1)?),
+        kf_account: r.get::<_, Option<String>>(2)?.map(KfAccount::new),
+        arrived_at: Timestamp(r.get(3)?),
+        latest_time: Timestamp(r.get(4)?),
+    })
+}
+
+macro_rules! message_cols {
+    () => {
+        "msgid, appid, openid, worker, opercode, msgtype, text, detail, time"
+    };
+}
+
+pub(super) fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        msgid: MsgId(r.get(0)?),
+        appid: AppId::new(r.get::<_, String>(1)?),
+        openid: OpenId::new(r.get::<_, String>(2)?),
+        worker: r.get::<_, Option<String>>(3)?.map(KfAccount::new),
+        opercode: Opercode::from_code(r.get(4)?).ok_or_else(|| bad(4, "opercode"))?,
+        msgtype: r.get(5)?,
+        text: r.get(6)?,
+        detail: r.get(7)?,
+        time: Timestamp(r.get(8)?),
     })
 }
 

@@ -35,18 +35,22 @@ impl<'a> SqliteTx<'a> {
         self.wrote.get()
     }
 
-    fn one<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Option<T>> {
+    pub(super) fn one<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Option<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         stmt.query_row(p, f).optional().map_err(backend)
     }
 
-    fn all<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Vec<T>> {
+    pub(super) fn all<T, P: Params>(&self, sql: &str, p: P, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> R<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let rows = stmt.query_map(p, f).map_err(backend)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(backend)
     }
 
-    fn exec<P: Params>(&self, sql: &str, p: P) -> R<()> {
+    pub(super) fn last_rowid(&self) -> i64 {
+        self.conn.last_insert_rowid()
+    }
+
+    pub(super) fn exec<P: Params>(&self, sql: &str, p: P) -> R<()> {
         self.wrote.set(true);
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         stmt.execute(p).map(|_| ()).map_err(backend)
@@ -208,6 +212,10 @@ impl Tx for SqliteTx<'_> {
     fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()> {
         let p = [appid.as_str(), account.as_str()];
         self.exec("DELETE FROM sessions WHERE appid = ?1 AND kf_account = ?2", p)?;
+        self.exec(
+            "UPDATE waitcases SET kf_account = NULL WHERE appid = ?1 AND kf_account = ?2",
+            p,
+        )?;
         self.exec("DELETE FROM headimgs WHERE appid = ?1 AND kf_account = ?2", p)?;
         self.exec("DELETE FROM kf_accounts WHERE appid = ?1 AND kf_account = ?2", p)
     }
@@ -257,7 +265,7 @@ impl Tx for SqliteTx<'_> {
 
     fn fan(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Fan>> {
         self.one(
-            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = ?1 AND openid = ?2",
+            concat!("SELECT ", fan_cols!(), " FROM fans WHERE appid = ?1 AND openid = ?2"),
             [appid.as_str(), openid.as_str()],
             fan_row,
         )
@@ -265,22 +273,47 @@ impl Tx for SqliteTx<'_> {
 
     fn fans(&mut self, appid: &AppId) -> R<Vec<Fan>> {
         self.all(
-            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = ?1 ORDER BY followed_at, openid",
+            concat!(
+                "SELECT ",
+                fan_cols!(),
+                " FROM fans WHERE appid = ?1 ORDER BY followed_at, openid"
+            ),
             [appid.as_str()],
             fan_row,
         )
     }
 
     fn put_fan(&mut self, f: &Fan) -> R<()> {
+        let c = &f.contact;
         self.exec(
-            "INSERT OR REPLACE INTO fans (appid, openid, subscribed, followed_at) VALUES (?1, ?2, ?3, ?4)",
-            params![f.appid.as_str(), f.openid.as_str(), f.subscribed, f.followed_at.0],
+            concat!(
+                "INSERT OR REPLACE INTO fans (",
+                fan_cols!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ),
+            params![
+                f.appid.as_str(),
+                f.openid.as_str(),
+                f.subscribed,
+                f.followed_at.0,
+                f.ever_followed,
+                c.message.left,
+                c.message.until.0,
+                c.event.left,
+                c.event.until.0,
+                c.last_contact.map(|t| t.0),
+                c.typing_until.map(|t| t.0),
+            ],
         )
     }
 
     fn session(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Session>> {
         self.one(
-            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = ?1 AND openid = ?2",
+            concat!(
+                "SELECT ",
+                session_cols!(),
+                " FROM sessions WHERE appid = ?1 AND openid = ?2"
+            ),
             [appid.as_str(), openid.as_str()],
             session_row,
         )
@@ -288,20 +321,29 @@ impl Tx for SqliteTx<'_> {
 
     fn sessions(&mut self, appid: &AppId) -> R<Vec<Session>> {
         self.all(
-            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = ?1 ORDER BY created_at, openid",
+            concat!(
+                "SELECT ",
+                session_cols!(),
+                " FROM sessions WHERE appid = ?1 ORDER BY created_at, openid"
+            ),
             [appid.as_str()],
             session_row,
         )
     }
 
-    fn insert_session(&mut self, s: &Session) -> R<()> {
+    fn put_session(&mut self, s: &Session) -> R<()> {
         self.exec(
-            "INSERT INTO sessions (appid, openid, kf_account, created_at) VALUES (?1, ?2, ?3, ?4)",
+            concat!(
+                "INSERT OR REPLACE INTO sessions (",
+                session_cols!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5)"
+            ),
             params![
                 s.appid.as_str(),
                 s.openid.as_str(),
                 s.kf_account.as_str(),
-                s.created_at.0
+                s.created_at.0,
+                s.last_msg_at.0
             ],
         )
     }
@@ -313,10 +355,10 @@ impl Tx for SqliteTx<'_> {
         )
     }
 
-    fn accepted_cases(&mut self, appid: &AppId) -> R<Vec<(KfAccount, u32)>> {
+    fn accepted_cases(&mut self, appid: &AppId, live_since: Timestamp) -> R<Vec<(KfAccount, u32)>> {
         self.all(
-            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = ?1 GROUP BY kf_account",
-            [appid.as_str()],
+            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = ?1 AND last_msg_at >= ?2 GROUP BY kf_account",
+            params![appid.as_str(), live_since.0],
             |r| Ok((KfAccount::new(r.get::<_, String>(0)?), r.get(1)?)),
         )
     }
@@ -327,7 +369,8 @@ impl Tx for SqliteTx<'_> {
             .execute_batch(
                 "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
                  DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
-                 DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;",
+                 DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;
+                 DELETE FROM waitcases; DELETE FROM messages;",
             )
             .map_err(backend)
     }
