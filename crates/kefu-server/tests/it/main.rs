@@ -3,11 +3,17 @@
 //! binary; each module one area.
 
 mod support;
+mod talk;
 
 mod e2e;
+mod human;
 mod invite;
 mod kf_accounts;
 mod races;
+mod records;
+mod send;
+mod session_control;
 mod sessions;
 mod tokens;
+mod typing;
 mod wire;

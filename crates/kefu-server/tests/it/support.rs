@@ -300,10 +300,20 @@ impl TestApp {
         self.token = self.token_for(&self.appid.clone(), &self.secret.clone()).await;
     }
 
-    /// The app's whole state, to prove a failed call changed nothing.
+    /// The app's whole state with every follower's messages, to prove a
+    /// failed call changed nothing.
     pub async fn snapshot(&self) -> Value {
-        self.control("GET", &format!("/_kefu/apps/{}", self.appid), Value::Null)
-            .await
+        let mut state = self
+            .control("GET", &format!("/_kefu/apps/{}", self.appid), Value::Null)
+            .await;
+        let mut messages = serde_json::Map::new();
+        for f in state["followers"].as_array().cloned().unwrap_or_default() {
+            let openid = f["openid"].as_str().unwrap_or_default().to_owned();
+            let path = format!("/_kefu/apps/{}/fans/{openid}/messages", self.appid);
+            messages.insert(openid, self.control("GET", &path, Value::Null).await);
+        }
+        state["messages"] = Value::Object(messages);
+        state
     }
 
     /// Runs `call`, asserts its exact error body and that the app's state did not move.
