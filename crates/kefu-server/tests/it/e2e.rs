@@ -112,3 +112,49 @@ async fn health_reports_the_store() {
     let health = ControlClient::new(&base, None).health().await.unwrap();
     assert_eq!((health.status.as_str(), health.store.as_str()), ("ok", "sqlite"));
 }
+
+/// A whole conversation through the client crate: the follower waits, a
+/// worker accepts, both sides write, the app reads the records back.
+#[tokio::test]
+async fn a_conversation_through_the_client() {
+    use kefu_api::control::{Enqueue, FollowerMessage};
+    use kefu_api::conversation::CustomMessage;
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let client = Client::new(&base, &app.appid, &app.secret);
+    let control = ControlClient::new(&base, None);
+    let kf = app.online_kf("kf1", "worker_1").await;
+    let openid = control.follow(&app.appid, None).await.unwrap().openid;
+    let hello = FollowerMessage {
+        msgtype: "text".into(),
+        content: Some("你好".into()),
+        media_id: None,
+    };
+    control.follower_writes(&app.appid, &openid, &hello).await.unwrap();
+    let waiting = Enqueue {
+        openid: openid.clone(),
+        kf_account: None,
+    };
+    control.enqueue(&app.appid, &waiting).await.unwrap();
+    assert_eq!(client.get_wait_case().await.unwrap().count, 1);
+    control.accept(&app.appid, &kf, None).await.unwrap();
+    assert_eq!(client.get_session(&openid).await.unwrap().kf_account, kf);
+    control.follower_writes(&app.appid, &openid, &hello).await.unwrap();
+    control.reply(&app.appid, &kf, &openid, "您好").await.unwrap();
+    client
+        .send_message(&CustomMessage::text(&openid, "from the app"))
+        .await
+        .unwrap();
+    client.typing(&openid, "Typing").await.unwrap();
+    let now = control.clock().await.unwrap().now;
+    let records = client.all_records(now - 60, now).await.unwrap();
+    let texts: Vec<(i64, &str)> = records.iter().map(|r| (r.opercode, r.text.as_str())).collect();
+    assert_eq!(texts, [(2003, "你好"), (2002, "您好"), (2002, "from the app")]);
+    let sessions = client.get_session_list(&kf).await.unwrap().sessionlist;
+    assert_eq!(sessions[0].openid, openid);
+    client.close_session(&kf, &openid).await.unwrap();
+    let err = client.close_session(&kf, &openid).await.unwrap_err();
+    assert_eq!(err.errcode(), Some(65413));
+    let seen = control.follower_messages(&app.appid, &openid).await.unwrap();
+    assert_eq!(seen.len(), 4);
+}
