@@ -44,6 +44,23 @@ pub struct PatchApp {
     /// Switch the new customer service on or off (off: 65400 everywhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kf_enabled: Option<bool>,
+    /// Addresses allowed to ask for tokens (`[]`: any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_whitelist: Option<Vec<String>>,
+    /// Quotas by endpoint path; `null` for a path removes its quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<std::collections::BTreeMap<String, Option<Quota>>>,
+}
+
+/// One endpoint's quota for one app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Calls a day (45009 beyond).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
+    /// Calls a minute (45011 beyond).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_minute: Option<u32>,
 }
 
 /// An app's settings and credentials.
@@ -63,6 +80,10 @@ pub struct AppInfo {
     pub original_id: String,
     /// New customer service switched on.
     pub kf_enabled: bool,
+    /// Addresses allowed to ask for tokens (empty: any).
+    pub ip_whitelist: Vec<String>,
+    /// Configured quotas by endpoint path.
+    pub quotas: std::collections::BTreeMap<String, Quota>,
 }
 
 /// A kf account as the control API shows it.

@@ -2,6 +2,7 @@
 //! whose credentials call the API.
 
 use crate::ids::{AppId, Timestamp};
+use crate::quota::QuotaRule;
 
 /// The kinds of account WeChat's scope tables distinguish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,4 +63,8 @@ pub struct App {
     pub next_kf_id: i64,
     /// When the app was created.
     pub created_at: Timestamp,
+    /// Addresses allowed to ask for tokens with the AppSecret (empty: any).
+    pub ip_whitelist: Vec<String>,
+    /// Configured call quotas, by endpoint path.
+    pub quotas: Vec<QuotaRule>,
 }

@@ -79,6 +79,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     credential("/cgi-bin/token", Method::Get),
     credential("/cgi-bin/stable_token", Method::Post),
     credential("/cgi-bin/clear_quota/v2", Method::Post),
+    credential("/cgi-bin/component/api_component_token", Method::Post),
+    credential("/cgi-bin/component/api_authorizer_token", Method::Post),
     ep("/cgi-bin/clear_quota", Method::Post, ALL_TYPES, &[]),
     ep("/customservice/kfaccount/add", Method::Post, MP_OA_SA_MG, KF_SETS),
     ep(

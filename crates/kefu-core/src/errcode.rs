@@ -41,9 +41,11 @@ errcodes! {
     InvalidAccessToken = 40014, "invalid access_token";
     InvalidUrl = 40066, "invalid url";
     InvalidAppSecret = 40125, "invalid appsecret";
+    InvalidIp = 40164, "invalid ip, not in whitelist";
     AccessTokenMissing = 41001, "access_token missing";
     AppIdMissing = 41002, "appid missing";
     AppSecretMissing = 41004, "appsecret missing";
+    ComponentAppIdMissing = 41018, "missing component_appid";
     MediaDataMissing = 41005, "media data missing";
     AccessTokenExpired = 42001, "access_token expired";
     RequirePost = 43002, "require POST method";
@@ -64,6 +66,13 @@ errcodes! {
     DataFormatError = 47001, "data format error";
     ApiUnauthorized = 48001, "api unauthorized";
     ClearQuotaLimit = 48006, "forbid to clear quota because of reaching the limit";
+    ComponentNotAuthorized = 61003, "component is not authorized by this account";
+    ClientIpNotRegistered = 61004, "access clientip is not registered";
+    ComponentTicketExpired = 61005, "component ticket is expired";
+    ComponentTicketInvalid = 61006, "component ticket is invalid";
+    ApiUnauthorizedToComponent = 61007, "api is unauthorized to component";
+    InvalidComponent = 61011, "invalid component";
+    RefreshTokenInvalid = 61023, "refresh_token is invalid";
     KfNotEnabled = 65400, "please enable new custom service or wait for a while if you have enabled";
     InvalidKfAccount = 65401, "invalid custom service account";
     KfNotBound = 65402, "the custom service account need to bind a wechat user";

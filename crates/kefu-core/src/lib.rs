@@ -18,6 +18,8 @@
 //! - [`message`]: messages, chat records and the `getmsglist` cursor.
 //! - [`queue`]: the waiting queue and accepting from it.
 //! - [`human`]: why the human side (workers, followers) may be refused.
+//! - [`platform`]: third-party platforms, tickets and authorizations.
+//! - [`whitelist`]: IP whitelists (40164, 61004).
 //! - [`limits`]: the tunable limits (invitation lifetime, bindings per worker).
 
 pub mod app;
@@ -29,10 +31,12 @@ pub mod kf;
 pub mod limits;
 pub mod message;
 pub mod outgoing;
+pub mod platform;
 pub mod queue;
 pub mod quota;
 pub mod session;
 pub mod token;
+pub mod whitelist;
 pub mod window;
 
 pub use errcode::ErrCode;

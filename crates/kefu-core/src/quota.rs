@@ -43,6 +43,36 @@ impl Window {
     }
 }
 
+/// A configured quota of one endpoint for one app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaRule {
+    /// The endpoint's documented path, e.g. `/customservice/kfsession/create`.
+    pub path: String,
+    /// Calls a day (45009 beyond).
+    pub daily: Option<u32>,
+    /// Calls a minute (45011 beyond).
+    pub per_minute: Option<u32>,
+}
+
+/// The limits that apply to one call: the app's rule for the path, over the
+/// documented defaults (`cgi-bin/token` a day, `stable_token` a minute).
+pub fn limits_for(rules: &[QuotaRule], path: &str, defaults: (Option<u32>, Option<u32>)) -> (Option<u32>, Option<u32>) {
+    match rules.iter().find(|r| r.path == path) {
+        Some(r) => (r.daily.or(defaults.0), r.per_minute.or(defaults.1)),
+        None => defaults,
+    }
+}
+
+/// The counter key of a path's window.
+pub fn counter_key(window: Window, path: &str) -> String {
+    let w = match window {
+        Window::Minute => "minute",
+        Window::Day => "day",
+        Window::Month => "month",
+    };
+    format!("{w}:{path}")
+}
+
 /// A counter's state: the window it counts in and the calls counted so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {

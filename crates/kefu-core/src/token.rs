@@ -18,31 +18,37 @@ pub const STABLE_RENEW_SECS: i64 = 300;
 /// Forced stable refreshes closer together than this return the current token.
 pub const STABLE_FORCE_GAP_SECS: i64 = 30;
 
-/// Which endpoint issued a token; the two families are independent.
+/// Which endpoint issued a token; the families are independent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     /// `GET /cgi-bin/token`.
     Plain,
     /// `POST /cgi-bin/stable_token`.
     Stable,
+    /// `component_access_token` of a third-party platform (`appid` is the
+    /// component's appid).
+    Component,
+    /// `authorizer_access_token`: a component acting for an app (`via` names
+    /// the component).
+    Authorizer,
 }
+
+const KINDS: [(TokenKind, &str); 4] = [
+    (TokenKind::Plain, "plain"),
+    (TokenKind::Stable, "stable"),
+    (TokenKind::Component, "component"),
+    (TokenKind::Authorizer, "authorizer"),
+];
 
 impl TokenKind {
     /// Storage name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Plain => "plain",
-            TokenKind::Stable => "stable",
-        }
+        KINDS.iter().find(|(k, _)| *k == self).map_or("", |(_, n)| n)
     }
 
     /// Parses a storage name.
     pub fn parse(s: &str) -> Option<TokenKind> {
-        match s {
-            "plain" => Some(TokenKind::Plain),
-            "stable" => Some(TokenKind::Stable),
-            _ => None,
-        }
+        KINDS.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
     }
 }
 
@@ -61,6 +67,8 @@ pub struct TokenRecord {
     pub expires_at: Timestamp,
     /// From this instant on it is "not latest" (40001): set when replaced.
     pub invalid_after: Option<Timestamp>,
+    /// The component an authorizer token acts through.
+    pub via: Option<AppId>,
 }
 
 impl TokenRecord {
@@ -73,6 +81,7 @@ impl TokenRecord {
             issued_at: now,
             expires_at: now.plus(TTL_SECS),
             invalid_after: None,
+            via: None,
         }
     }
 

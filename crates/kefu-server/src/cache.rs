@@ -12,6 +12,7 @@
 
 use kefu_core::app::AccountType;
 use kefu_core::ids::AppId;
+use kefu_core::quota::QuotaRule;
 use kefu_core::token::TokenRecord;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +32,26 @@ pub(crate) struct Principal {
     pub account_type: AccountType,
     /// The app's certification, for the scope table.
     pub certified: bool,
+    /// Who holds the token.
+    pub grant: Grant,
+    /// The app's configured call quotas.
+    pub quotas: Vec<QuotaRule>,
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Grant {
+    /// The app itself (`cgi-bin/token`, `stable_token`).
+    Own,
+    /// A component acting for the app, with the permission sets it granted.
+    Authorizer {
+        /// The component.
+        component: AppId,
+        /// The granted permission sets.
+        perm_sets: Vec<u32>,
+    },
+    /// A component's own token: no app endpoint accepts it.
+    Component,
 }
 
 /// Checked tokens, by value.
@@ -105,6 +126,8 @@ mod tests {
             appid,
             account_type: AccountType::ServiceAccount,
             certified: true,
+            grant: Grant::Own,
+            quotas: Vec::new(),
         }
     }
 

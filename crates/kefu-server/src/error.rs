@@ -20,6 +20,7 @@ pub const WX_CONTENT_TYPE: &str = "application/json; encoding=utf-8";
 pub struct ApiError {
     code: ErrCode,
     detail: Option<String>,
+    message: Option<String>,
 }
 
 impl ApiError {
@@ -27,11 +28,24 @@ impl ApiError {
     pub fn code(&self) -> ErrCode {
         self.code
     }
+
+    /// An error whose errmsg names the request (40164 names the caller's address).
+    pub fn with_message(code: ErrCode, message: String) -> Self {
+        ApiError {
+            code,
+            detail: None,
+            message: Some(message),
+        }
+    }
 }
 
 impl From<ErrCode> for ApiError {
     fn from(code: ErrCode) -> Self {
-        ApiError { code, detail: None }
+        ApiError {
+            code,
+            detail: None,
+            message: None,
+        }
     }
 }
 
@@ -40,6 +54,7 @@ impl From<StoreError> for ApiError {
         ApiError {
             code: ErrCode::SystemError,
             detail: Some(e.to_string()),
+            message: None,
         }
     }
 }
@@ -69,7 +84,7 @@ impl IntoResponse for ApiError {
         }
         let body = serde_json::json!({
             "errcode": self.code.code(),
-            "errmsg": format!("{} rid: {rid}", self.code.message()),
+            "errmsg": format!("{} rid: {rid}", self.message.as_deref().unwrap_or(self.code.message())),
         });
         wx_json(body.to_string().into_bytes())
     }

@@ -56,3 +56,13 @@ pub(crate) fn token() -> String {
 pub(crate) fn media_id() -> String {
     url_safe(64)
 }
+
+/// An `authorizer_refresh_token`: `refreshtoken@@@` + 64 URL-safe characters.
+pub(crate) fn refresh_token() -> String {
+    format!("refreshtoken@@@{}", url_safe(64))
+}
+
+/// A `component_verify_ticket`: `ticket@@@` + 86 URL-safe characters.
+pub(crate) fn ticket() -> String {
+    format!("ticket@@@{}", url_safe(86))
+}

@@ -28,6 +28,7 @@ use axum::extract::Request;
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 /// Every route: the WeChat side, the control API, and 40066 for the rest.
@@ -52,9 +53,8 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// SDKs configured with a trailing slash send `//cgi-bin/...`: route it as

@@ -17,6 +17,8 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Also answer the undocumented paths some SDKs send (logged as warnings).
     pub lenient: bool,
+    /// Take the caller's address from `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
 }
 
 /// The virtual clock every expiry reads. It runs with real time (or stands

@@ -9,13 +9,14 @@
 //! Backends: [`sqlite`] (embedded, the default). The trait and the `Tx`
 //! vocabulary are backend-neutral so that PostgreSQL can follow behind them.
 
+pub mod codec;
 mod job;
 pub mod sqlite;
 mod tx;
 mod url;
 
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-pub use tx::{ConversationTx, HeadImage, Tx};
+pub use tx::{ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;
 
 use std::sync::Arc;

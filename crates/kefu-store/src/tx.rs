@@ -8,6 +8,7 @@ use kefu_core::app::App;
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::KfRecord;
 use kefu_core::message::{Message, RecordQuery};
+use kefu_core::platform::{Authorization, Component, Ticket};
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
@@ -26,7 +27,7 @@ pub struct HeadImage {
 }
 
 /// One transaction's view of the state.
-pub trait Tx: ConversationTx {
+pub trait Tx: ConversationTx + PlatformTx {
     /// A server-wide setting (virtual clock offset, demo app).
     fn meta(&mut self, key: &str) -> R<Option<String>>;
     /// Sets a server-wide setting.
@@ -119,4 +120,26 @@ pub trait ConversationTx {
     fn records(&mut self, appid: &AppId, q: &RecordQuery) -> R<Vec<Message>>;
     /// A follower's messages either way from `from` on, ascending.
     fn messages(&mut self, appid: &AppId, openid: &OpenId, from: MsgId, limit: u32) -> R<Vec<Message>>;
+}
+
+/// Third-party platforms: components, their tickets and authorizations.
+pub trait PlatformTx {
+    /// One component.
+    fn component(&mut self, appid: &AppId) -> R<Option<Component>>;
+    /// Inserts or replaces a component.
+    fn put_component(&mut self, c: &Component) -> R<()>;
+    /// A ticket by its value.
+    fn ticket(&mut self, ticket: &str) -> R<Option<Ticket>>;
+    /// Keeps a pushed ticket.
+    fn put_ticket(&mut self, t: &Ticket) -> R<()>;
+    /// The app's authorization of the component.
+    fn authorization(&mut self, component: &AppId, appid: &AppId) -> R<Option<Authorization>>;
+    /// The component's authorizations, oldest first.
+    fn authorizations(&mut self, component: &AppId) -> R<Vec<Authorization>>;
+    /// Inserts or replaces an authorization.
+    fn put_authorization(&mut self, a: &Authorization) -> R<()>;
+    /// Removes an authorization.
+    fn delete_authorization(&mut self, component: &AppId, appid: &AppId) -> R<()>;
+    /// Makes every authorizer token of the pair "not latest" from `at` on.
+    fn invalidate_authorizer_tokens(&mut self, component: &AppId, appid: &AppId, at: Timestamp) -> R<()>;
 }

@@ -41,7 +41,7 @@ impl From<StoreError> for E {
     }
 }
 
-fn app(id: &str) -> App {
+pub fn app(id: &str) -> App {
     App {
         appid: AppId::new(id),
         secret: "s".repeat(32),
@@ -52,6 +52,8 @@ fn app(id: &str) -> App {
         kf_enabled: true,
         next_kf_id: 1001,
         created_at: Timestamp(1),
+        ip_whitelist: vec![],
+        quotas: vec![],
     }
 }
 
@@ -85,7 +87,7 @@ fn session(appid: &str, openid: &str, kf: &str, at: i64) -> Session {
     )
 }
 
-async fn put_app(s: &dyn Store, a: App) {
+pub async fn put_app(s: &dyn Store, a: App) {
     s.write(move |tx: &mut dyn Tx| tx.put_app(&a).map_err(E::from))
         .await
         .unwrap();
@@ -372,6 +374,9 @@ async fn wipe_empties_everything(s: Subject) {
 #[path = "conformance/conversation.rs"]
 mod conversation;
 use conversation::*;
+#[path = "conformance/platform.rs"]
+mod platform;
+use platform::*;
 
 macro_rules! conformance {
     ($backend:ident: $($test:ident),+ $(,)?) => {
@@ -405,4 +410,7 @@ conformance!(sqlite:
     a_followers_messages_page_by_msgid,
     fans_keep_their_contact_state,
     only_live_sessions_count_as_accepted,
+    apps_keep_their_whitelist_and_quotas,
+    components_tickets_and_authorizations_round_trip,
+    authorizer_tokens_remember_their_component,
 );

@@ -5,6 +5,7 @@
 
 mod conversation;
 mod handlers;
+mod platform;
 
 use crate::error::ControlError;
 use crate::state::AppState;
@@ -13,7 +14,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
@@ -44,6 +45,17 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/_kefu/apps/{appid}/kf/{kf_account}/status", put(h::set_status))
         .route("/_kefu/wechat-users/{wx}", put(h::set_wechat_user))
+        .route("/_kefu/components", post(platform::create))
+        .route("/_kefu/components/{component_appid}", get(platform::show))
+        .route("/_kefu/components/{component_appid}/ticket", post(platform::ticket))
+        .route(
+            "/_kefu/components/{component_appid}/authorizations",
+            post(platform::authorize),
+        )
+        .route(
+            "/_kefu/components/{component_appid}/authorizations/{appid}",
+            delete(platform::revoke),
+        )
         .route("/_kefu/clock", get(h::clock))
         .route("/_kefu/clock/advance", post(h::advance_clock))
         .route("/_kefu/reset", post(h::reset))

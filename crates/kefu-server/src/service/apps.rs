@@ -9,7 +9,9 @@ use kefu_core::app::{AccountType, App};
 use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::KfRecord;
 use kefu_core::queue::WaitCase;
+use kefu_core::quota::QuotaRule;
 use kefu_core::session::{self, Fan, Session};
+use kefu_core::whitelist;
 use kefu_core::window::Grant;
 use kefu_core::Timestamp;
 use kefu_store::{HeadImage, Store, StoreError, Tx};
@@ -28,6 +30,18 @@ fn app_info(a: &App) -> c::AppInfo {
         wechat_id: a.wechat_id.clone(),
         original_id: a.original_id.clone(),
         kf_enabled: a.kf_enabled,
+        ip_whitelist: a.ip_whitelist.clone(),
+        quotas: a
+            .quotas
+            .iter()
+            .map(|r| {
+                let q = c::Quota {
+                    daily: r.daily,
+                    per_minute: r.per_minute,
+                };
+                (r.path.clone(), q)
+            })
+            .collect(),
     }
 }
 
@@ -60,6 +74,8 @@ fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
         kf_enabled: true,
         next_kf_id: 1001,
         created_at: now,
+        ip_whitelist: Vec::new(),
+        quotas: Vec::new(),
     })
 }
 
@@ -100,6 +116,12 @@ pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp)
             app.certified = req.certified.unwrap_or(app.certified);
             app.account_type = new_type.unwrap_or(app.account_type);
             app.kf_enabled = req.kf_enabled.unwrap_or(app.kf_enabled);
+            if let Some(list) = &req.ip_whitelist {
+                app.ip_whitelist = checked_whitelist(list)?;
+            }
+            if let Some(changes) = &req.quotas {
+                app.quotas = patched_quotas(&app.quotas, changes)?;
+            }
             tx.put_app(&app)?;
             Ok::<_, ControlError>(app_info(&app))
         })
@@ -107,6 +129,39 @@ pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp)
     // Type and certification are part of every cached credential check.
     state.credentials.invalidate();
     Ok(patched)
+}
+
+/// Whitelist entries must be addresses or CIDR ranges (400 otherwise).
+pub(super) fn checked_whitelist(list: &[String]) -> CResult<Vec<String>> {
+    match list.iter().find(|e| !whitelist::valid_entry(e)) {
+        Some(bad) => Err(ControlError::BadRequest(format!(
+            "{bad:?} is not an IP address or CIDR range"
+        ))),
+        None => Ok(list.to_vec()),
+    }
+}
+
+/// The app's quota rules after a PATCH: each key must be a documented
+/// endpoint path; `null` removes that path's rule.
+fn patched_quotas(
+    current: &[QuotaRule],
+    changes: &std::collections::BTreeMap<String, Option<c::Quota>>,
+) -> CResult<Vec<QuotaRule>> {
+    let mut rules: Vec<QuotaRule> = current.to_vec();
+    for (path, change) in changes {
+        if kefu_core::endpoint::find(path).is_none() {
+            return Err(ControlError::BadRequest(format!("{path:?} is not an endpoint path")));
+        }
+        rules.retain(|r| &r.path != path);
+        if let Some(q) = change.filter(|q| q.daily.is_some() || q.per_minute.is_some()) {
+            rules.push(QuotaRule {
+                path: path.clone(),
+                daily: q.daily,
+                per_minute: q.per_minute,
+            });
+        }
+    }
+    Ok(rules)
 }
 
 fn kf_state(k: &KfRecord, cases: &[(KfAccount, u32)], now: Timestamp) -> c::KfState {

@@ -1,67 +1,32 @@
-//! Credentials: issuing tokens, checking them, and the quotas around them.
+//! Issuing tokens (`cgi-bin/token`, `stable_token`), the whitelist and
+//! quotas around them, and `clear_quota`.
 
-use crate::cache::Principal;
+use super::credentials::{count, count_limits};
 use crate::error::ApiError;
 use crate::gen;
 use crate::state::AppState;
 use kefu_api::wechat::{AccessTokenResponse, ClearQuotaRequest, StableTokenRequest};
 use kefu_core::app::App;
 use kefu_core::ids::{AccessToken, AppId};
-use kefu_core::quota::{self, Counter, Window};
+use kefu_core::quota::{self, Window};
 use kefu_core::token::{stable_decision, StableDecision, TokenKind, TokenRecord, OVERLAP_SECS};
+use kefu_core::whitelist;
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::Tx;
-use std::sync::Arc;
+use std::net::IpAddr;
 
-const TOKEN_DAY: &str = "day:/cgi-bin/token";
-const STABLE_MINUTE: &str = "minute:/cgi-bin/stable_token";
+const TOKEN_PATH: &str = "/cgi-bin/token";
+const STABLE_PATH: &str = "/cgi-bin/stable_token";
 const STABLE_FORCE_DAY: &str = "day:stable_force";
 const CLEAR_QUOTA_MONTH: &str = "month:clear_quota";
 /// Tokens are remembered this long after expiry (so they answer 40001/42001, not 40014).
-const TOKEN_MEMORY_SECS: i64 = 86_400;
+pub(super) const TOKEN_MEMORY_SECS: i64 = 86_400;
 
 /// The query of `GET /cgi-bin/token`.
 pub(crate) struct TokenParams {
     pub grant_type: Option<String>,
     pub appid: Option<String>,
     pub secret: Option<String>,
-}
-
-/// The app behind an `access_token`: 41001 when missing, 40014 when unknown
-/// or malformed, then the token's own 40001 / 42001.
-pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Arc<Principal>, ApiError> {
-    if token.is_empty() {
-        return Err(ErrCode::AccessTokenMissing.into());
-    }
-    if !AccessToken::looks_valid(&token) {
-        return Err(ErrCode::InvalidAccessToken.into());
-    }
-    let now = state.now();
-    if let Some(found) = state.credentials.get(&token) {
-        found.token.check(now)?;
-        return Ok(found);
-    }
-    let seen = state.credentials.generation();
-    let key = AccessToken::new(token);
-    let principal = state
-        .store
-        .read(move |tx| {
-            let rec = tx.token(&key)?.ok_or(ErrCode::InvalidAccessToken)?;
-            let app = tx.app(&rec.appid)?.ok_or(ErrCode::InvalidAccessToken)?;
-            let (appid, account_type, certified) = (app.appid, app.account_type, app.certified);
-            Ok::<_, ApiError>(Arc::new(Principal {
-                token: rec,
-                appid,
-                account_type,
-                certified,
-            }))
-        })
-        .await?;
-    state
-        .credentials
-        .insert(seen, principal.token.token.as_str(), principal.clone());
-    principal.token.check(now)?;
-    Ok(principal)
 }
 
 fn check_grant(grant_type: Option<&str>, appid: &str) -> Result<(), ApiError> {
@@ -75,41 +40,41 @@ fn check_grant(grant_type: Option<&str>, appid: &str) -> Result<(), ApiError> {
 }
 
 /// 40013 unknown app, 41004 no secret, 40125 wrong secret.
-fn check_credentials(tx: &mut dyn Tx, appid: &str, secret: &str) -> Result<App, ApiError> {
+pub(super) fn check_credentials(tx: &mut dyn Tx, appid: &str, secret: &str) -> Result<App, ApiError> {
     let app = tx.app(&AppId::new(appid))?.ok_or(ErrCode::InvalidAppId)?;
-    if secret.is_empty() {
-        return Err(ErrCode::AppSecretMissing.into());
-    }
-    if secret != app.secret {
-        return Err(ErrCode::InvalidAppSecret.into());
-    }
+    check_credentials_of(&app.secret, secret)?;
     Ok(app)
 }
 
-/// Counts one call against a quota; the window's error when it is used up.
-fn count(
-    tx: &mut dyn Tx,
-    appid: &AppId,
-    key: &str,
-    window: Window,
-    limit: u32,
-    now: Timestamp,
-) -> Result<Counter, ApiError> {
-    let next = quota::hit(tx.counter(appid, key)?, window, limit, now)?;
-    tx.put_counter(appid, key, &next)?;
-    Ok(next)
+/// 41004 no secret given, 40125 not the expected one.
+pub(super) fn check_credentials_of(expected: &str, given: &str) -> Result<(), ApiError> {
+    if given.is_empty() {
+        return Err(ErrCode::AppSecretMissing.into());
+    }
+    if given != expected {
+        return Err(ErrCode::InvalidAppSecret.into());
+    }
+    Ok(())
 }
 
-fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
+pub(super) fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
     AccessTokenResponse {
         access_token: rec.token.to_string(),
         expires_in: rec.expires_in(now),
     }
 }
 
+/// 40164 unless the app's whitelist lets `ip` ask for tokens.
+fn check_ip(app: &App, ip: IpAddr) -> Result<(), ApiError> {
+    if whitelist::allows(&app.ip_whitelist, ip) {
+        return Ok(());
+    }
+    Err(ApiError::with_message(ErrCode::InvalidIp, whitelist::denial(ip)))
+}
+
 /// `cgi-bin/token`: a new token each call; the replaced one keeps working
 /// for five minutes.
-pub(crate) async fn issue_plain(state: &AppState, p: TokenParams) -> Result<AccessTokenResponse, ApiError> {
+pub(crate) async fn issue_plain(state: &AppState, p: TokenParams, ip: IpAddr) -> Result<AccessTokenResponse, ApiError> {
     let appid = p.appid.unwrap_or_default();
     check_grant(p.grant_type.as_deref(), &appid)?;
     let secret = p.secret.unwrap_or_default();
@@ -118,11 +83,11 @@ pub(crate) async fn issue_plain(state: &AppState, p: TokenParams) -> Result<Acce
         .store
         .write(move |tx| {
             let app = check_credentials(tx, &appid, &secret)?;
-            let calls = count(tx, &app.appid, TOKEN_DAY, Window::Day, limits.token_daily, now)?;
+            check_ip(&app, ip)?;
+            let limits = quota::limits_for(&app.quotas, TOKEN_PATH, (Some(limits.token_daily), None));
+            count_limits(tx, &app.appid, TOKEN_PATH, limits, now)?;
             let rec = rotate(tx, &app.appid, TokenKind::Plain, OVERLAP_SECS, &fresh, now)?;
-            if calls.count % 64 == 0 {
-                tx.prune_tokens(&app.appid, now.plus(-TOKEN_MEMORY_SECS))?;
-            }
+            tx.prune_tokens(&app.appid, now.plus(-TOKEN_MEMORY_SECS))?;
             Ok::<_, ApiError>(answer(&rec, now))
         })
         .await?;
@@ -132,7 +97,7 @@ pub(crate) async fn issue_plain(state: &AppState, p: TokenParams) -> Result<Acce
 
 /// Makes `fresh` the app's current token of `kind`; the one it replaces
 /// keeps working for `grace` seconds.
-fn rotate(
+pub(super) fn rotate(
     tx: &mut dyn Tx,
     appid: &AppId,
     kind: TokenKind,
@@ -151,15 +116,21 @@ fn rotate(
 
 /// `stable_token`: the same token until its last five minutes; a forced
 /// refresh replaces it at once (20 a day, 30 s apart).
-pub(crate) async fn issue_stable(state: &AppState, req: StableTokenRequest) -> Result<AccessTokenResponse, ApiError> {
+pub(crate) async fn issue_stable(
+    state: &AppState,
+    req: StableTokenRequest,
+    ip: IpAddr,
+) -> Result<AccessTokenResponse, ApiError> {
     check_grant(Some(req.grant_type.as_str()), &req.appid)?;
     let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
     let issued = state
         .store
         .write(move |tx| {
             let app = check_credentials(tx, &req.appid, &req.secret)?;
-            let per_minute = limits.stable_token_per_minute;
-            count(tx, &app.appid, STABLE_MINUTE, Window::Minute, per_minute, now)?;
+            check_ip(&app, ip)?;
+            let per_minute = Some(limits.stable_token_per_minute);
+            let limits_now = quota::limits_for(&app.quotas, STABLE_PATH, (None, per_minute));
+            count_limits(tx, &app.appid, STABLE_PATH, limits_now, now)?;
             stable_for(
                 tx,
                 &app.appid,

@@ -4,10 +4,10 @@
 //! 44002, malformed ones into 47001 and oversized ones into 45002.
 
 use crate::error::ApiError;
-use crate::service::tokens;
+use crate::service::credentials;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::Method;
 use kefu_core::app::AccountType;
@@ -15,6 +15,8 @@ use kefu_core::endpoint::{self, Endpoint};
 use kefu_core::ids::AppId;
 use kefu_core::ErrCode;
 use serde::de::DeserializeOwned;
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// Largest JSON body read.
 const JSON_LIMIT: usize = 1 << 20;
@@ -28,6 +30,30 @@ pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
+}
+
+/// The caller's address: the socket's peer, or the first `X-Forwarded-For`
+/// entry when kefu is configured to trust a proxy. In-process requests
+/// (tests) without either read as loopback.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let forwarded = || {
+            let header = parts.headers.get("x-forwarded-for")?.to_str().ok()?;
+            header.split(',').next()?.trim().parse().ok()
+        };
+        if state.config.trust_proxy {
+            if let Some(ip) = forwarded() {
+                return Ok(ClientIp(ip));
+            }
+        }
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        Ok(ClientIp(peer.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))))
+    }
 }
 
 /// The app behind a valid `access_token`, allowed to call this endpoint.
@@ -45,8 +71,9 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let endpoint = matched_endpoint(parts)?;
         let token = query_param(parts.uri.query(), "access_token").unwrap_or_default();
-        let principal = tokens::authenticate(state, token).await?;
-        endpoint.authorize(principal.account_type, principal.certified)?;
+        let principal = credentials::authenticate(state, token).await?;
+        credentials::permit(endpoint, &principal)?;
+        credentials::spend_quota(state, &principal, endpoint.path).await?;
         Ok(Caller {
             appid: principal.appid.clone(),
             account_type: principal.account_type,

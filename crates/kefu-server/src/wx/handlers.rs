@@ -1,6 +1,6 @@
 //! WeChat-side handlers: extract, call one service function, return.
 
-use super::extract::{query_param, Caller, DelTarget, HeadImgUpload, WxBody};
+use super::extract::{query_param, Caller, ClientIp, DelTarget, HeadImgUpload, WxBody};
 use super::{Wx, WxOk};
 use crate::error::ApiError;
 use crate::service::{kf, sessions, tokens};
@@ -15,22 +15,27 @@ use kefu_api::wechat::{
 type WxResult<T> = Result<Wx<T>, ApiError>;
 
 /// `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`.
-pub(crate) async fn token(State(s): State<AppState>, RawQuery(q): RawQuery) -> WxResult<AccessTokenResponse> {
+pub(crate) async fn token(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    RawQuery(q): RawQuery,
+) -> WxResult<AccessTokenResponse> {
     let param = |k| query_param(q.as_deref(), k);
     let params = tokens::TokenParams {
         grant_type: param("grant_type"),
         appid: param("appid"),
         secret: param("secret"),
     };
-    tokens::issue_plain(&s, params).await.map(Wx)
+    tokens::issue_plain(&s, params, ip).await.map(Wx)
 }
 
 /// `POST /cgi-bin/stable_token`.
 pub(crate) async fn stable_token(
     State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
     WxBody(req): WxBody<StableTokenRequest>,
 ) -> WxResult<AccessTokenResponse> {
-    tokens::issue_stable(&s, req).await.map(Wx)
+    tokens::issue_stable(&s, req, ip).await.map(Wx)
 }
 
 /// `POST /cgi-bin/clear_quota?access_token=`.

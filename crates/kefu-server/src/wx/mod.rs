@@ -4,6 +4,7 @@
 mod conversation;
 mod extract;
 mod handlers;
+mod platform;
 
 use crate::error::{wx_json, ApiError};
 use crate::state::AppState;
@@ -64,6 +65,14 @@ fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/cgi-bin/stable_token", post_only(h::stable_token)),
         ("/cgi-bin/clear_quota", post_only(h::clear_quota)),
         ("/cgi-bin/clear_quota/v2", post_only(h::clear_quota_v2)),
+        (
+            "/cgi-bin/component/api_component_token",
+            post_only(platform::component_token),
+        ),
+        (
+            "/cgi-bin/component/api_authorizer_token",
+            post_only(platform::authorizer_token),
+        ),
         ("/customservice/kfaccount/add", post_only(h::add_kf_account)),
         ("/customservice/kfaccount/update", post_only(h::update_kf_account)),
         (

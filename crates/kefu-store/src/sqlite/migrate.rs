@@ -11,6 +11,7 @@ use std::path::Path;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_conversation.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_platform.sql")),
 ];
 
 /// Applies pending migrations; returns how many ran.

@@ -11,6 +11,7 @@
 mod rows;
 mod conversation;
 mod migrate;
+mod platform;
 mod tx;
 
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};

@@ -1,10 +1,12 @@
 //! Column lists and row decoders: one place that knows how each table's
 //! row maps to a `kefu-core` type.
 
+use crate::codec::{decode_list, decode_quotas, decode_sets};
 use kefu_core::app::{AccountType, App};
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::{Invitation, KfRecord};
 use kefu_core::message::{Message, Opercode};
+use kefu_core::platform::{Authorization, Component, Ticket};
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
@@ -20,7 +22,7 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
 
 macro_rules! app_cols {
     () => {
-        "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at"
+        "appid, secret, account_type, certified, wechat_id, original_id, kf_enabled, next_kf_id, created_at, ip_whitelist, quotas"
     };
 }
 
@@ -36,12 +38,14 @@ pub(super) fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
         kf_enabled: r.get(6)?,
         next_kf_id: r.get(7)?,
         created_at: Timestamp(r.get(8)?),
+        ip_whitelist: decode_list(&r.get::<_, String>(9)?),
+        quotas: decode_quotas(&r.get::<_, String>(10)?).ok_or_else(|| bad(10, "quotas"))?,
     })
 }
 
 macro_rules! token_cols {
     () => {
-        "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after"
+        "t.token, t.appid, t.kind, t.issued_at, t.expires_at, t.invalid_after, t.via"
     };
 }
 
@@ -54,6 +58,7 @@ pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         issued_at: Timestamp(r.get(3)?),
         expires_at: Timestamp(r.get(4)?),
         invalid_after: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+        via: r.get::<_, Option<String>>(6)?.map(AppId::new),
     })
 }
 
@@ -170,5 +175,50 @@ pub(super) fn counter_row(r: &Row<'_>) -> rusqlite::Result<Counter> {
         window_start: Timestamp(r.get(0)?),
         count: r.get(1)?,
         last_at: Timestamp(r.get(2)?),
+    })
+}
+
+macro_rules! component_cols {
+    () => {
+        "component_appid, secret, ip_whitelist, created_at"
+    };
+}
+
+pub(super) fn component_row(r: &Row<'_>) -> rusqlite::Result<Component> {
+    Ok(Component {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        secret: r.get(1)?,
+        ip_whitelist: decode_list(&r.get::<_, String>(2)?),
+        created_at: Timestamp(r.get(3)?),
+    })
+}
+
+pub(super) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        ticket: r.get(0)?,
+        component: AppId::new(r.get::<_, String>(1)?),
+        issued_at: Timestamp(r.get(2)?),
+    })
+}
+
+macro_rules! authorization_cols {
+    () => {
+        "component_appid, appid, perm_sets, authorized_at, refresh_token, previous_refresh, previous_until, current_token"
+    };
+}
+
+pub(super) fn authorization_row(r: &Row<'_>) -> rusqlite::Result<Authorization> {
+    let previous = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<i64>>(6)?) {
+        (Some(token), Some(until)) => Some((token, Timestamp(until))),
+        _ => None,
+    };
+    Ok(Authorization {
+        component: AppId::new(r.get::<_, String>(0)?),
+        appid: AppId::new(r.get::<_, String>(1)?),
+        perm_sets: decode_sets(&r.get::<_, String>(2)?).ok_or_else(|| bad(2, "perm_sets"))?,
+        authorized_at: Timestamp(r.get(3)?),
+        refresh_token: r.get(4)?,
+        previous_refresh: previous,
+        current_token: r.get::<_, Option<String>>(7)?.map(AccessToken::new),
     })
 }

@@ -3,6 +3,7 @@
 
 use super::backend;
 use super::rows::{app_row, counter_row, fan_row, kf_row, session_row, token_row};
+use crate::codec::{encode_list, encode_quotas};
 use crate::tx::{HeadImage, Tx};
 use crate::StoreError;
 use kefu_core::app::App;
@@ -83,7 +84,7 @@ impl Tx for SqliteTx<'_> {
         let sql = concat!(
             "INSERT OR REPLACE INTO apps (",
             app_cols!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         );
         self.exec(
             sql,
@@ -96,7 +97,9 @@ impl Tx for SqliteTx<'_> {
                 a.original_id,
                 a.kf_enabled,
                 a.next_kf_id,
-                a.created_at.0
+                a.created_at.0,
+                encode_list(&a.ip_whitelist),
+                encode_quotas(&a.quotas)
             ],
         )
     }
@@ -117,15 +120,16 @@ impl Tx for SqliteTx<'_> {
 
     fn put_token(&mut self, t: &TokenRecord, current: bool) -> R<()> {
         self.exec(
-            "INSERT OR REPLACE INTO tokens (token, appid, kind, issued_at, expires_at, invalid_after) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO tokens (token, appid, kind, issued_at, expires_at, invalid_after, via) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 t.token.as_str(),
                 t.appid.as_str(),
                 t.kind.as_str(),
                 t.issued_at.0,
                 t.expires_at.0,
-                t.invalid_after.map(|x| x.0)
+                t.invalid_after.map(|x| x.0),
+                t.via.as_ref().map(|v| v.as_str())
             ],
         )?;
         if current {
@@ -370,7 +374,8 @@ impl Tx for SqliteTx<'_> {
                 "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
                  DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
                  DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;
-                 DELETE FROM waitcases; DELETE FROM messages;",
+                 DELETE FROM waitcases; DELETE FROM messages; DELETE FROM components;
+                 DELETE FROM tickets; DELETE FROM authorizations;",
             )
             .map_err(backend)
     }
