@@ -2,6 +2,7 @@
 
 use crate::ClientError;
 use kefu_api::control as c;
+use kefu_api::platform as p;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -237,6 +238,38 @@ impl ControlClient {
         let body = c::CloseSession { openid: openid.into() };
         let path = format!("/apps/{appid}/kf/{kf_account}/close");
         self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// `POST /_kefu/components`: a third-party platform.
+    pub async fn create_component(&self, req: &p::CreateComponent) -> Result<p::ComponentInfo, ClientError> {
+        self.call(Method::POST, "/components", Some(req)).await
+    }
+
+    /// `POST /_kefu/components/{component_appid}/ticket`: a new verify ticket.
+    pub async fn push_ticket(&self, component_appid: &str) -> Result<p::TicketInfo, ClientError> {
+        let path = format!("/components/{component_appid}/ticket");
+        self.call::<(), _>(Method::POST, &path, None).await
+    }
+
+    /// The merchant `appid` authorizes the component with `permission_sets`.
+    pub async fn authorize(
+        &self,
+        component_appid: &str,
+        appid: &str,
+        permission_sets: &[i64],
+    ) -> Result<p::Authorized, ClientError> {
+        let body = p::Authorize {
+            appid: appid.into(),
+            permission_sets: permission_sets.to_vec(),
+        };
+        let path = format!("/components/{component_appid}/authorizations");
+        self.call(Method::POST, &path, Some(&body)).await
+    }
+
+    /// The merchant `appid` revokes the component's authorization.
+    pub async fn revoke(&self, component_appid: &str, appid: &str) -> Result<(), ClientError> {
+        let path = format!("/components/{component_appid}/authorizations/{appid}");
+        self.call::<(), ()>(Method::DELETE, &path, None).await
     }
 
     /// `GET /_kefu/health`.

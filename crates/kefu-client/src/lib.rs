@@ -9,9 +9,11 @@
 
 mod control;
 mod conversation;
+mod platform;
 mod wechat;
 
 pub use control::ControlClient;
+pub use platform::ComponentClient;
 pub use wechat::{Client, TokenMode};
 
 use serde::de::DeserializeOwned;

@@ -1,10 +1,12 @@
 //! The WeChat side, with token caching and one retry on token errors.
 
+use crate::platform::AuthorizerSource;
 use crate::{decode_wx, ClientError};
 use kefu_api::wechat as w;
 use reqwest::multipart::{Form, Part};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -30,6 +32,7 @@ pub struct Client {
     appid: String,
     secret: String,
     mode: TokenMode,
+    authorizer: Option<Arc<AuthorizerSource>>,
     cached: Mutex<Option<(String, Instant)>>,
 }
 
@@ -43,7 +46,25 @@ impl Client {
             appid: appid.to_owned(),
             secret: secret.to_owned(),
             mode: TokenMode::Plain,
+            authorizer: None,
             cached: Mutex::new(None),
+        }
+    }
+
+    /// A client whose tokens are authorizer tokens from a component.
+    pub(crate) fn with_authorizer(base_url: &str, appid: &str, source: Arc<AuthorizerSource>) -> Client {
+        Client {
+            authorizer: Some(source),
+            ..Client::new(base_url, appid, "")
+        }
+    }
+
+    /// For a client acting through a component: the refresh token its next
+    /// token fetch will present.
+    pub async fn authorizer_refresh_token(&self) -> Option<String> {
+        match &self.authorizer {
+            Some(a) => Some(a.refresh_token().await),
+            None => None,
         }
     }
 
@@ -55,6 +76,9 @@ impl Client {
 
     /// Fetches a new token from the server, bypassing the cache.
     pub async fn fetch_token(&self) -> Result<w::AccessTokenResponse, ClientError> {
+        if let Some(source) = &self.authorizer {
+            return source.fetch().await;
+        }
         let res = match self.mode {
             TokenMode::Plain => {
                 let q = [

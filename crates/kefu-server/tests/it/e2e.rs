@@ -158,3 +158,59 @@ async fn a_conversation_through_the_client() {
     let seen = control.follower_messages(&app.appid, &openid).await.unwrap();
     assert_eq!(seen.len(), 4);
 }
+
+/// A service provider acting for a merchant through the client crate:
+/// component token, authorization, authorizer token, inviteworker and
+/// kfsession/create for the merchant, refresh-token rotation across the
+/// overlap, revocation.
+#[tokio::test]
+async fn a_third_party_acts_for_a_merchant_through_the_client() {
+    use kefu_api::platform::CreateComponent;
+    use kefu_client::ComponentClient;
+    use std::sync::Arc;
+    let app = TestApp::new().await;
+    let base = spawn(&app).await;
+    let control = ControlClient::new(&base, None);
+    let created = control.create_component(&CreateComponent::default()).await.unwrap();
+    let component = Arc::new(ComponentClient::new(
+        &base,
+        &created.component_appid,
+        &created.component_appsecret,
+    ));
+    let ticket = control.push_ticket(&created.component_appid).await.unwrap();
+    component.set_ticket(&ticket.component_verify_ticket).await;
+    let granted = control
+        .authorize(&created.component_appid, &app.appid, &[1, 6])
+        .await
+        .unwrap();
+    let merchant = component.act_for(&app.appid, &granted.authorizer_refresh_token);
+
+    merchant.add_kf_account("kf1@test", "小王").await.unwrap();
+    merchant.invite_worker("kf1@test", "worker_1").await.unwrap();
+    control.answer_invitation(&app.appid, "kf1@test", true).await.unwrap();
+    control.set_worker_online(&app.appid, "kf1@test", true).await.unwrap();
+    let openid = control.follow(&app.appid, None).await.unwrap().openid;
+    merchant.create_session("kf1@test", &openid).await.unwrap();
+    assert_eq!(merchant.get_session(&openid).await.unwrap().kf_account, "kf1@test");
+
+    // The first fetch rotated the refresh token; the original still works
+    // within its five minutes, not after.
+    let rotated = merchant.authorizer_refresh_token().await.unwrap();
+    assert_ne!(rotated, granted.authorizer_refresh_token);
+    control.advance_clock(299).await.unwrap();
+    component
+        .authorizer_token(&app.appid, &granted.authorizer_refresh_token)
+        .await
+        .unwrap();
+    control.advance_clock(1).await.unwrap();
+    let late = component
+        .authorizer_token(&app.appid, &granted.authorizer_refresh_token)
+        .await
+        .unwrap_err();
+    assert_eq!(late.errcode(), Some(61023));
+
+    control.revoke(&created.component_appid, &app.appid).await.unwrap();
+    // The client's token answers 40001; its retry finds the authorization gone.
+    let err = merchant.get_kf_list().await.unwrap_err();
+    assert_eq!(err.errcode(), Some(61003));
+}

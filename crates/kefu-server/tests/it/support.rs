@@ -123,19 +123,17 @@ impl TestApp {
             .oneshot(req.body(body.into()).unwrap())
             .await
             .unwrap();
-        let status = res.status().as_u16();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            content_type,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes: bytes.to_vec(),
-        }
+        reply_of(res).await
+    }
+    /// Sends a prepared request (custom headers) with `body`.
+    pub async fn send_request(&self, req: axum::http::request::Builder, body: String) -> Reply {
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        reply_of(res).await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
@@ -326,5 +324,21 @@ impl TestApp {
     ) {
         reply.await.assert_err(code, msg);
         assert_eq!(&self.snapshot().await, before, "a failed call changed the state");
+    }
+}
+
+async fn reply_of(res: axum::response::Response) -> Reply {
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        content_type,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
