@@ -29,6 +29,9 @@ pub(crate) struct ServeArgs {
     /// Also answer undocumented paths some SDKs send (`/cgi-bin/customservice/kfaccount/*`, ...).
     #[arg(long, env = "KEFU_LENIENT")]
     lenient: bool,
+    /// Take the caller's address from `X-Forwarded-For` (kefu behind a proxy).
+    #[arg(long, env = "KEFU_TRUST_PROXY")]
+    trust_proxy: bool,
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
@@ -90,6 +93,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
             limits,
             admin_token: args.admin_token,
             lenient: args.lenient,
+            trust_proxy: args.trust_proxy,
         },
     );
     let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;
