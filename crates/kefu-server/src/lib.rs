@@ -21,7 +21,8 @@ mod gen;
 mod service;
 mod wx;
 
-pub use service::apps::{ensure_demo_app, load_clock_offset};
+pub use service::apps::ensure_demo_app;
+pub use service::clock::load_clock_offset;
 pub use state::{AppState, ServerConfig, VirtualClock};
 
 use axum::extract::Request;
@@ -33,11 +34,26 @@ use tokio::net::TcpListener;
 
 /// Every route: the WeChat side, the control API, and 40066 for the rest.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
-        .fallback(wx::invalid_url)
-        .with_state(state)
+        .fallback(wx::invalid_url);
+    let router = if state.store.shared() {
+        // Another process may have moved the virtual clock.
+        router.layer(axum::middleware::from_fn_with_state(state.clone(), sync_clock))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+async fn sync_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    service::clock::sync(&state).await;
+    next.run(req).await
 }
 
 /// Serves on an already bound listener until `shutdown` resolves.

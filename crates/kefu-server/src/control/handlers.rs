@@ -3,6 +3,7 @@
 use super::CJson;
 use crate::error::ControlError;
 use crate::service::apps::{self, KfAction};
+use crate::service::clock;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -69,22 +70,25 @@ pub(crate) async fn set_wechat_user(
 }
 
 pub(crate) async fn clock(State(s): State<AppState>) -> Json<c::Clock> {
-    Json(apps::clock(&s))
+    Json(clock::clock(&s))
 }
 
 pub(crate) async fn advance_clock(State(s): State<AppState>, CJson(req): CJson<c::Advance>) -> CResult<c::Clock> {
-    apps::advance_clock(&s, req).await.map(Json)
+    clock::advance_clock(&s, req).await.map(Json)
 }
 
 pub(crate) async fn reset(State(s): State<AppState>) -> Result<StatusCode, ControlError> {
     apps::reset(&s).await.map(|_| StatusCode::NO_CONTENT)
 }
 
-pub(crate) async fn health(State(s): State<AppState>) -> Json<c::Health> {
-    Json(c::Health {
-        status: "ok".into(),
-        store: s.store.backend().into(),
-    })
+pub(crate) async fn health(State(s): State<AppState>) -> Response {
+    let h = clock::health(&s).await;
+    let status = if h.status == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(h)).into_response()
 }
 
 pub(crate) async fn head_image(

@@ -14,9 +14,8 @@ use kefu_core::session::{self, Fan, Session};
 use kefu_core::whitelist;
 use kefu_core::window::Grant;
 use kefu_core::Timestamp;
-use kefu_store::{HeadImage, Store, StoreError, Tx};
+use kefu_store::{HeadImage, StoreError, Tx};
 
-const CLOCK_OFFSET: &str = "clock_offset";
 const DEMO_APPID: &str = "demo_appid";
 
 type CResult<T> = Result<T, ControlError>;
@@ -306,40 +305,6 @@ pub(crate) async fn head_image(state: &AppState, appid: String, account: String)
         .store
         .read(move |tx| tx.headimg(&appid, &account)?.ok_or(ControlError::NotFound("avatar")))
         .await
-}
-
-/// `GET /_kefu/clock`.
-pub(crate) fn clock(state: &AppState) -> c::Clock {
-    c::Clock {
-        now: state.now().0,
-        offset: state.clock.offset(),
-    }
-}
-
-/// `POST /_kefu/clock/advance`: moves the virtual clock forward, durably.
-pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> CResult<c::Clock> {
-    if req.seconds < 0 {
-        return Err(ControlError::BadRequest("the clock only moves forward".into()));
-    }
-    let offset = state
-        .store
-        .write(move |tx| {
-            let offset = read_offset(tx)? + req.seconds;
-            tx.set_meta(CLOCK_OFFSET, &offset.to_string())?;
-            Ok::<_, ControlError>(offset)
-        })
-        .await?;
-    state.clock.set_offset(offset);
-    Ok(clock(state))
-}
-
-fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {
-    Ok(tx.meta(CLOCK_OFFSET)?.and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-/// The stored clock offset, for start-up.
-pub async fn load_clock_offset(store: &dyn Store) -> Result<i64, StoreError> {
-    store.read(|tx| read_offset(tx)).await
 }
 
 /// `POST /_kefu/reset`: wipes every app, token, account and follower, and
