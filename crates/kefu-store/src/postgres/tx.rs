@@ -1,0 +1,379 @@
+//! [`Tx`] over one PostgreSQL transaction: plain SQL, one statement per
+//! method, statements prepared once per connection.
+//!
+//! A failed statement aborts a PostgreSQL transaction, so the first failure
+//! is kept: the worker reads it after the job to decide whether to re-run the
+//! job (serialization failure, deadlock, lost connection) or to report it,
+//! even when the job swallowed the error.
+
+use super::rows::{app_row, counter_row, fan_row, get, get_u32, kf_row, session_row, token_row};
+use super::worker::Failure;
+use crate::tx::{HeadImage, Tx};
+use crate::StoreError;
+use kefu_core::app::App;
+use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};
+use kefu_core::kf::KfRecord;
+use kefu_core::quota::Counter;
+use kefu_core::session::{Fan, Session};
+use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::Timestamp;
+use postgres::types::ToSql;
+use postgres::{Row, Statement, Transaction};
+use std::collections::HashMap;
+
+type R<T> = Result<T, StoreError>;
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+/// Prepared statements of one connection, by SQL text.
+pub(crate) type Statements = HashMap<&'static str, Statement>;
+
+pub(crate) struct PgTx<'t, 'c> {
+    txn: &'t mut Transaction<'c>,
+    statements: &'t mut Statements,
+    failure: Option<Failure>,
+}
+
+impl<'t, 'c> PgTx<'t, 'c> {
+    pub(crate) fn new(txn: &'t mut Transaction<'c>, statements: &'t mut Statements) -> Self {
+        PgTx {
+            txn,
+            statements,
+            failure: None,
+        }
+    }
+
+    /// The first statement failure, if any.
+    pub(crate) fn into_failure(self) -> Option<Failure> {
+        self.failure
+    }
+
+    /// Records the first failure and turns it into the job's error.
+    fn fail(&mut self, e: postgres::Error) -> StoreError {
+        let failure = Failure::of(&e);
+        let err = StoreError::Backend(failure.message.clone());
+        self.failure.get_or_insert(failure);
+        err
+    }
+
+    fn prepare(&mut self, sql: &'static str) -> R<Statement> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.txn.prepare(sql).map_err(|e| self.fail(e))?;
+        self.statements.insert(sql, stmt.clone());
+        Ok(stmt)
+    }
+
+    fn one<T>(&mut self, sql: &'static str, p: Params<'_>, f: fn(&Row) -> R<T>) -> R<Option<T>> {
+        let stmt = self.prepare(sql)?;
+        let row = self.txn.query_opt(&stmt, p).map_err(|e| self.fail(e))?;
+        row.as_ref().map(f).transpose()
+    }
+
+    fn all<T>(&mut self, sql: &'static str, p: Params<'_>, f: fn(&Row) -> R<T>) -> R<Vec<T>> {
+        let stmt = self.prepare(sql)?;
+        let rows = self.txn.query(&stmt, p).map_err(|e| self.fail(e))?;
+        rows.iter().map(f).collect()
+    }
+
+    fn exec(&mut self, sql: &'static str, p: Params<'_>) -> R<()> {
+        let stmt = self.prepare(sql)?;
+        self.txn.execute(&stmt, p).map(|_| ()).map_err(|e| self.fail(e))
+    }
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn meta(&mut self, key: &str) -> R<Option<String>> {
+        self.one("SELECT value FROM meta WHERE key = $1", &[&key], |r| get(r, 0))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> R<()> {
+        self.exec(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+    }
+
+    fn app(&mut self, appid: &AppId) -> R<Option<App>> {
+        let sql = concat!("SELECT ", app_cols!(), " FROM apps WHERE appid = $1");
+        self.one(sql, &[&appid.as_str()], app_row)
+    }
+
+    fn apps(&mut self) -> R<Vec<App>> {
+        let sql = concat!("SELECT ", app_cols!(), " FROM apps ORDER BY created_at, appid");
+        self.all(sql, &[], app_row)
+    }
+
+    fn put_app(&mut self, a: &App) -> R<()> {
+        let sql = concat!(
+            "INSERT INTO apps (",
+            app_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (appid) DO UPDATE SET \
+             secret = excluded.secret, account_type = excluded.account_type, certified = excluded.certified, \
+             wechat_id = excluded.wechat_id, original_id = excluded.original_id, \
+             kf_enabled = excluded.kf_enabled, next_kf_id = excluded.next_kf_id, created_at = excluded.created_at"
+        );
+        let p: Params<'_> = &[
+            &a.appid.as_str(),
+            &a.secret,
+            &a.account_type.as_str(),
+            &a.certified,
+            &a.wechat_id,
+            &a.original_id,
+            &a.kf_enabled,
+            &a.next_kf_id,
+            &a.created_at.0,
+        ];
+        self.exec(sql, p)
+    }
+
+    fn token(&mut self, token: &AccessToken) -> R<Option<TokenRecord>> {
+        let sql = concat!("SELECT ", token_cols!(), " FROM tokens t WHERE t.token = $1");
+        self.one(sql, &[&token.as_str()], token_row)
+    }
+
+    fn current_token(&mut self, appid: &AppId, kind: TokenKind) -> R<Option<TokenRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            token_cols!(),
+            " FROM current_tokens c JOIN tokens t ON t.token = c.token WHERE c.appid = $1 AND c.kind = $2"
+        );
+        self.one(sql, &[&appid.as_str(), &kind.as_str()], token_row)
+    }
+
+    fn put_token(&mut self, t: &TokenRecord, current: bool) -> R<()> {
+        let p: Params<'_> = &[
+            &t.token.as_str(),
+            &t.appid.as_str(),
+            &t.kind.as_str(),
+            &t.issued_at.0,
+            &t.expires_at.0,
+            &t.invalid_after.map(|x| x.0),
+        ];
+        self.exec(
+            "INSERT INTO tokens (token, appid, kind, issued_at, expires_at, invalid_after) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token) DO UPDATE SET appid = excluded.appid, \
+             kind = excluded.kind, issued_at = excluded.issued_at, expires_at = excluded.expires_at, \
+             invalid_after = excluded.invalid_after",
+            p,
+        )?;
+        if current {
+            self.exec(
+                "INSERT INTO current_tokens (appid, kind, token) VALUES ($1, $2, $3) \
+                 ON CONFLICT (appid, kind) DO UPDATE SET token = excluded.token",
+                &[&t.appid.as_str(), &t.kind.as_str(), &t.token.as_str()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn prune_tokens(&mut self, appid: &AppId, before: Timestamp) -> R<()> {
+        self.exec(
+            "DELETE FROM tokens WHERE appid = $1 AND expires_at < $2 \
+             AND token NOT IN (SELECT token FROM current_tokens WHERE appid = $1)",
+            &[&appid.as_str(), &before.0],
+        )
+    }
+
+    fn counter(&mut self, appid: &AppId, key: &str) -> R<Option<Counter>> {
+        self.one(
+            "SELECT window_start, count, last_at FROM counters WHERE appid = $1 AND key = $2",
+            &[&appid.as_str(), &key],
+            counter_row,
+        )
+    }
+
+    fn put_counter(&mut self, appid: &AppId, key: &str, c: &Counter) -> R<()> {
+        self.exec(
+            "INSERT INTO counters (appid, key, window_start, count, last_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (appid, key) DO UPDATE SET window_start = excluded.window_start, \
+             count = excluded.count, last_at = excluded.last_at",
+            &[
+                &appid.as_str(),
+                &key,
+                &c.window_start.0,
+                &i64::from(c.count),
+                &c.last_at.0,
+            ],
+        )
+    }
+
+    fn clear_counters(&mut self, appid: &AppId, prefix: &str) -> R<()> {
+        self.exec(
+            "DELETE FROM counters WHERE appid = $1 AND left(key, length($2)) = $2",
+            &[&appid.as_str(), &prefix],
+        )
+    }
+
+    fn kf(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<KfRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            kf_cols!(),
+            " FROM kf_accounts WHERE appid = $1 AND kf_account = $2"
+        );
+        self.one(sql, &[&appid.as_str(), &account.as_str()], kf_row)
+    }
+
+    fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            kf_cols!(),
+            " FROM kf_accounts WHERE appid = $1 ORDER BY kf_id"
+        );
+        self.all(sql, &[&appid.as_str()], kf_row)
+    }
+
+    fn put_kf(&mut self, k: &KfRecord) -> R<()> {
+        let inv = k.invitation.as_ref();
+        let sql = concat!(
+            "INSERT INTO kf_accounts (",
+            kf_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (appid, kf_account) DO UPDATE SET \
+             kf_id = excluded.kf_id, nickname = excluded.nickname, headimg_version = excluded.headimg_version, \
+             worker = excluded.worker, online = excluded.online, invite_wx = excluded.invite_wx, \
+             invite_expire_time = excluded.invite_expire_time, invite_rejected = excluded.invite_rejected"
+        );
+        let p: Params<'_> = &[
+            &k.appid.as_str(),
+            &k.account.as_str(),
+            &k.kf_id,
+            &k.nickname,
+            &k.headimg_version,
+            &k.worker.as_ref().map(|w| w.as_str()),
+            &k.online,
+            &inv.map(|i| i.wx.as_str()),
+            &inv.map(|i| i.expire_time.0),
+            &inv.is_some_and(|i| i.rejected),
+        ];
+        self.exec(sql, p)
+    }
+
+    fn delete_kf(&mut self, appid: &AppId, account: &KfAccount) -> R<()> {
+        let p: Params<'_> = &[&appid.as_str(), &account.as_str()];
+        self.exec("DELETE FROM sessions WHERE appid = $1 AND kf_account = $2", p)?;
+        self.exec("DELETE FROM headimgs WHERE appid = $1 AND kf_account = $2", p)?;
+        self.exec("DELETE FROM kf_accounts WHERE appid = $1 AND kf_account = $2", p)
+    }
+
+    fn bindings(&mut self, wx: &WechatId) -> R<u32> {
+        let n = self.one(
+            "SELECT COUNT(*) FROM kf_accounts WHERE worker = $1",
+            &[&wx.as_str()],
+            |r| get_u32(r, 0),
+        )?;
+        Ok(n.unwrap_or(0))
+    }
+
+    fn wx_invalid(&mut self, wx: &WechatId) -> R<bool> {
+        let v = self.one("SELECT invalid FROM wechat_users WHERE wx = $1", &[&wx.as_str()], |r| {
+            get(r, 0)
+        })?;
+        Ok(v.unwrap_or(false))
+    }
+
+    fn set_wx_invalid(&mut self, wx: &WechatId, invalid: bool) -> R<()> {
+        self.exec(
+            "INSERT INTO wechat_users (wx, invalid) VALUES ($1, $2) \
+             ON CONFLICT (wx) DO UPDATE SET invalid = excluded.invalid",
+            &[&wx.as_str(), &invalid],
+        )
+    }
+
+    fn headimg(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<HeadImage>> {
+        self.one(
+            "SELECT content_type, data FROM headimgs WHERE appid = $1 AND kf_account = $2",
+            &[&appid.as_str(), &account.as_str()],
+            |r| {
+                Ok(HeadImage {
+                    content_type: get(r, 0)?,
+                    data: get(r, 1)?,
+                })
+            },
+        )
+    }
+
+    fn put_headimg(&mut self, appid: &AppId, account: &KfAccount, img: &HeadImage) -> R<()> {
+        self.exec(
+            "INSERT INTO headimgs (appid, kf_account, content_type, data) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (appid, kf_account) DO UPDATE SET content_type = excluded.content_type, data = excluded.data",
+            &[&appid.as_str(), &account.as_str(), &img.content_type, &img.data],
+        )
+    }
+
+    fn fan(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Fan>> {
+        self.one(
+            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = $1 AND openid = $2",
+            &[&appid.as_str(), &openid.as_str()],
+            fan_row,
+        )
+    }
+
+    fn fans(&mut self, appid: &AppId) -> R<Vec<Fan>> {
+        self.all(
+            "SELECT appid, openid, subscribed, followed_at FROM fans WHERE appid = $1 ORDER BY followed_at, openid",
+            &[&appid.as_str()],
+            fan_row,
+        )
+    }
+
+    fn put_fan(&mut self, f: &Fan) -> R<()> {
+        self.exec(
+            "INSERT INTO fans (appid, openid, subscribed, followed_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (appid, openid) DO UPDATE SET subscribed = excluded.subscribed, \
+             followed_at = excluded.followed_at",
+            &[&f.appid.as_str(), &f.openid.as_str(), &f.subscribed, &f.followed_at.0],
+        )
+    }
+
+    fn session(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Session>> {
+        self.one(
+            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = $1 AND openid = $2",
+            &[&appid.as_str(), &openid.as_str()],
+            session_row,
+        )
+    }
+
+    fn sessions(&mut self, appid: &AppId) -> R<Vec<Session>> {
+        self.all(
+            "SELECT appid, openid, kf_account, created_at FROM sessions WHERE appid = $1 ORDER BY created_at, openid",
+            &[&appid.as_str()],
+            session_row,
+        )
+    }
+
+    fn insert_session(&mut self, s: &Session) -> R<()> {
+        self.exec(
+            "INSERT INTO sessions (appid, openid, kf_account, created_at) VALUES ($1, $2, $3, $4)",
+            &[
+                &s.appid.as_str(),
+                &s.openid.as_str(),
+                &s.kf_account.as_str(),
+                &s.created_at.0,
+            ],
+        )
+    }
+
+    fn delete_session(&mut self, appid: &AppId, openid: &OpenId) -> R<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE appid = $1 AND openid = $2",
+            &[&appid.as_str(), &openid.as_str()],
+        )
+    }
+
+    fn accepted_cases(&mut self, appid: &AppId) -> R<Vec<(KfAccount, u32)>> {
+        self.all(
+            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = $1 GROUP BY kf_account ORDER BY kf_account",
+            &[&appid.as_str()],
+            |r| Ok((KfAccount::new(get::<String>(r, 0)?), get_u32(r, 1)?)),
+        )
+    }
+
+    fn wipe(&mut self) -> R<()> {
+        let wiped = self.txn.batch_execute(
+            "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
+             DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
+             DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;",
+        );
+        wiped.map_err(|e| self.fail(e))
+    }
+}
