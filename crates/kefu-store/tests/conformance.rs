@@ -14,8 +14,11 @@ use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
 use kefu_core::Timestamp;
-use kefu_store::{DatabaseUrl, Store, StoreError, Tx};
+use kefu_store::{DatabaseUrl, HeadImage, Store, StoreError, Tx};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A backend under test: the store, plus a way to reopen the same data.
 pub struct Subject {
@@ -391,6 +394,258 @@ async fn wipe_empties_everything(s: Subject) {
     assert_eq!(got, (vec![], None, false));
 }
 
+/// Rows in every table, for "nothing changed" checks.
+async fn seed(s: &dyn Store) {
+    s.write(|tx: &mut dyn Tx| {
+        let a = AppId::new("wx1");
+        tx.put_app(&app("wx1"))?;
+        tx.put_kf(&kf("wx1", "a@test", Some("worker_1")))?;
+        tx.insert_session(&session("o1", "a@test"))?;
+        tx.set_meta("clock_offset", "60")?;
+        tx.put_headimg(&a, &KfAccount::new("a@test"), &headimg(b"one"))?;
+        tx.put_fan(&fan("wx1", "o1"))?;
+        tx.put_counter(&a, "day:/cgi-bin/token", &counter(3))?;
+        tx.set_wx_invalid(&WechatId::new("ghost_1"), true)?;
+        tx.put_token(&token("t"), true).map_err(E::from)
+    })
+    .await
+    .unwrap();
+}
+
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    apps: Vec<App>,
+    kfs: Vec<KfRecord>,
+    sessions: Vec<Session>,
+    meta: Option<String>,
+    headimg: Option<HeadImage>,
+    fans: Vec<Fan>,
+    counter: Option<Counter>,
+    ghost_invalid: bool,
+    token: Option<TokenRecord>,
+}
+
+async fn snapshot(s: &dyn Store) -> Snapshot {
+    s.read(|tx: &mut dyn Tx| {
+        let a = AppId::new("wx1");
+        Ok::<_, E>(Snapshot {
+            apps: tx.apps()?,
+            kfs: tx.kfs(&a)?,
+            sessions: tx.sessions(&a)?,
+            meta: tx.meta("clock_offset")?,
+            headimg: tx.headimg(&a, &KfAccount::new("a@test"))?,
+            fans: tx.fans(&a)?,
+            counter: tx.counter(&a, "day:/cgi-bin/token")?,
+            ghost_invalid: tx.wx_invalid(&WechatId::new("ghost_1"))?,
+            token: tx.current_token(&a, TokenKind::Plain)?,
+        })
+    })
+    .await
+    .unwrap()
+}
+
+fn session(openid: &str, kf: &str) -> Session {
+    Session {
+        appid: AppId::new("wx1"),
+        openid: OpenId::new(openid),
+        kf_account: KfAccount::new(kf),
+        created_at: Timestamp(3),
+    }
+}
+
+fn headimg(data: &[u8]) -> HeadImage {
+    HeadImage {
+        content_type: "image/png".into(),
+        data: data.to_vec(),
+    }
+}
+
+fn counter(count: u32) -> Counter {
+    Counter {
+        window_start: Timestamp(0),
+        count,
+        last_at: Timestamp(7),
+    }
+}
+
+fn token(c: &str) -> TokenRecord {
+    TokenRecord::issue(
+        AccessToken::new(c.repeat(100)),
+        AppId::new("wx1"),
+        TokenKind::Plain,
+        Timestamp(10),
+    )
+}
+
+async fn a_job_that_fails_after_writing_changes_nothing(s: Subject) {
+    seed(&*s.store).await;
+    let before = snapshot(&*s.store).await;
+    let r: Result<(), E> = s
+        .store
+        .write(|tx: &mut dyn Tx| {
+            let a = AppId::new("wx1");
+            let mut changed = app("wx1");
+            changed.next_kf_id = 1002;
+            tx.put_app(&changed)?;
+            tx.delete_session(&a, &OpenId::new("o1"))?;
+            tx.put_headimg(&a, &KfAccount::new("a@test"), &headimg(b"two"))?;
+            tx.put_counter(&a, "day:/cgi-bin/token", &counter(4))?;
+            tx.put_token(&token("u"), true)?;
+            tx.wipe()?;
+            tx.put_app(&app("wx2"))?;
+            tx.insert_session(&session("o2", "b@test"))?;
+            Err(E::Rejected)
+        })
+        .await;
+    assert_eq!(r, Err(E::Rejected));
+    assert_eq!(snapshot(&*s.store).await, before);
+}
+
+async fn a_store_error_after_writing_rolls_the_job_back(s: Subject) {
+    seed(&*s.store).await;
+    let before = snapshot(&*s.store).await;
+    let r: Result<(), E> = s
+        .store
+        .write(|tx: &mut dyn Tx| {
+            tx.put_app(&app("wx2"))?;
+            tx.set_meta("clock_offset", "120")?;
+            // The follower already has a session: the insert fails.
+            tx.insert_session(&session("o1", "b@test"))?;
+            tx.set_wx_invalid(&WechatId::new("ghost_1"), false)?;
+            Ok(())
+        })
+        .await;
+    assert!(matches!(r, Err(E::Store(StoreError::Backend(_)))), "{r:?}");
+    assert_eq!(snapshot(&*s.store).await, before);
+}
+
+/// Where two racing jobs wait for each other inside their transactions, for
+/// up to a second: a backend that runs them one after the other never lets
+/// the second arrive while the first waits.
+#[derive(Default)]
+struct Meeting(AtomicUsize);
+
+impl Meeting {
+    fn arrive(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let start = Instant::now();
+        while self.0.load(Ordering::SeqCst) < 2 && start.elapsed() < Duration::from_secs(1) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// How a racing job ended: it made the change, or found the winner's.
+#[derive(Debug, PartialEq)]
+enum Race {
+    Won,
+    Lost(String),
+}
+
+/// Two jobs, on two stores over the same data, that each read and then
+/// write the same row; `meet`, called between the two, makes their first
+/// runs overlap.
+async fn race<F>(s: &Subject, job: F) -> (Race, Race)
+where
+    F: Fn(&mut dyn Tx, &'static str, &dyn Fn()) -> Result<Race, E> + Send + Sync + Copy + 'static,
+{
+    let meeting = Arc::new(Meeting::default());
+    let stores = [s.store.clone(), (s.reopen)()];
+    let tasks = stores.into_iter().zip(["a", "b"]).map(|(store, who)| {
+        let meeting = meeting.clone();
+        tokio::spawn(async move {
+            let first = Cell::new(true);
+            store
+                .write(move |tx: &mut dyn Tx| {
+                    let meet = || {
+                        if first.replace(false) {
+                            meeting.arrive();
+                        }
+                    };
+                    job(tx, who, &meet)
+                })
+                .await
+        })
+    });
+    let tasks: Vec<_> = tasks.collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap().unwrap());
+    }
+    let b = results.pop().unwrap();
+    (results.pop().unwrap(), b)
+}
+
+/// Exactly one of the two won, and the other saw the winner's change.
+fn one_winner(results: (Race, Race)) -> &'static str {
+    match results {
+        (Race::Won, Race::Lost(seen)) if seen == "a" => "a",
+        (Race::Lost(seen), Race::Won) if seen == "b" => "b",
+        other => panic!("not exactly one winner: {other:?}"),
+    }
+}
+
+async fn racing_session_creates_from_two_stores_open_one_session(s: Subject) {
+    let results = race(&s, |tx, who, meet| {
+        let (a, o) = (AppId::new("wx1"), OpenId::new("o1"));
+        let found = tx.session(&a, &o)?;
+        meet();
+        match found {
+            Some(found) => Ok(Race::Lost(
+                found.kf_account.as_str().trim_end_matches("@test").to_owned(),
+            )),
+            None => {
+                tx.insert_session(&session("o1", &format!("{who}@test")))?;
+                Ok(Race::Won)
+            }
+        }
+    })
+    .await;
+    let winner = one_winner(results);
+    let sessions = s
+        .store
+        .read(|tx: &mut dyn Tx| tx.sessions(&AppId::new("wx1")).map_err(E::from))
+        .await
+        .unwrap();
+    assert_eq!(sessions, vec![session("o1", &format!("{winner}@test"))]);
+}
+
+async fn racing_invitations_from_two_stores_send_one(s: Subject) {
+    let mut open = kf("wx1", "a@test", None);
+    open.invitation = None;
+    s.store
+        .write(move |tx: &mut dyn Tx| tx.put_kf(&open).map_err(E::from))
+        .await
+        .unwrap();
+    let results = race(&s, |tx, who, meet| {
+        let mut k = tx
+            .kf(&AppId::new("wx1"), &KfAccount::new("a@test"))?
+            .ok_or(E::Rejected)?;
+        meet();
+        match k.invitation {
+            Some(inv) => Ok(Race::Lost(inv.wx.as_str().to_owned())),
+            None => {
+                k.invitation = Some(Invitation {
+                    wx: WechatId::new(who),
+                    expire_time: Timestamp(99),
+                    rejected: false,
+                });
+                tx.put_kf(&k)?;
+                Ok(Race::Won)
+            }
+        }
+    })
+    .await;
+    let winner = one_winner(results);
+    let got = s
+        .store
+        .read(|tx: &mut dyn Tx| tx.kf(&AppId::new("wx1"), &KfAccount::new("a@test")).map_err(E::from))
+        .await
+        .unwrap()
+        .and_then(|k| k.invitation);
+    assert_eq!(got.map(|i| i.wx), Some(WechatId::new(winner)));
+}
+
 /// Expands every test for every backend: `mod sqlite { fn test() }`, ...
 macro_rules! conformance {
     ($($backend:ident),+: $($test:ident),+ $(,)?) => {
@@ -426,4 +681,8 @@ conformance!(sqlite, postgres:
     a_follower_holds_at_most_one_session,
     deleting_a_kf_account_closes_its_sessions,
     wipe_empties_everything,
+    a_job_that_fails_after_writing_changes_nothing,
+    a_store_error_after_writing_rolls_the_job_back,
+    racing_session_creates_from_two_stores_open_one_session,
+    racing_invitations_from_two_stores_send_one,
 );
