@@ -12,10 +12,14 @@ use crate::StoreError;
 use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 use std::fmt;
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// Longest wait for a TCP connection, unless the URL sets `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// What a whole connection (startup and authentication after TCP) may take
+/// beyond the connect timeout.
+const HANDSHAKE_TIME: Duration = Duration::from_secs(3);
 /// Unacknowledged data for this long means the server is gone.
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Keepalive probes start after this much silence...
@@ -52,12 +56,29 @@ impl Target {
     }
 
     /// Opens one connection; failures are logged (without credentials).
+    ///
+    /// The client's own timeout covers the TCP connect only, so the whole
+    /// handshake runs on a thread of its own, waited for a few seconds more:
+    /// a server that accepts connections but never answers fails the attempt
+    /// (the thread ends, and drops its connection, whenever the server does).
     pub(crate) fn connect(&self) -> Result<Client, StoreError> {
-        self.config.connect(NoTls).map_err(|e| {
-            let err = backend(e);
-            tracing::warn!(db = %self, error = %err, "cannot connect to PostgreSQL");
-            err
-        })
+        let config = self.config.clone();
+        let (sender, receiver) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("kefu-pg-connect".into())
+            .spawn(move || {
+                let _ = sender.send(config.connect(NoTls));
+            })
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let deadline = self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT) + HANDSHAKE_TIME;
+        let connected = match receiver.recv_timeout(deadline) {
+            Ok(connected) => connected.map_err(backend),
+            Err(_) => Err(StoreError::Backend(format!(
+                "no answer from the server within {} s",
+                deadline.as_secs()
+            ))),
+        };
+        connected.inspect_err(|err| tracing::warn!(db = %self, error = %err, "cannot connect to PostgreSQL"))
     }
 }
 

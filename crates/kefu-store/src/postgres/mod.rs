@@ -15,9 +15,10 @@
 //!   rolls back; the answer is sent only after COMMIT has returned.
 //! - A read job runs in a READ ONLY REPEATABLE READ transaction: one
 //!   consistent snapshot, never waiting for writers.
-//! - Outages fail fast: connecting gives up after 2 s, statements after 15 s,
-//!   TCP keepalives notice a vanished server, and a caller never waits more
-//!   than 30 s for an answer. The failure is a [`StoreError::Backend`] and a
+//! - Outages fail fast: a TCP connect gives up after 2 s and a whole
+//!   connection attempt after 5 s, statements after 15 s, TCP keepalives
+//!   notice a vanished server, and a caller never waits more than 30 s for
+//!   an answer. The failure is a [`StoreError::Backend`] and a
 //!   `tracing` warning naming host, port, database and schema (never the
 //!   password). A broken connection is dropped; the next job connects again,
 //!   so the store recovers by itself once the database is back.
