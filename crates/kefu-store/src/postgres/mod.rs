@@ -34,6 +34,7 @@
 //! lock, so that processes starting together apply each file once.
 
 mod config;
+mod exec;
 mod migrate;
 #[macro_use]
 mod rows;

@@ -1,13 +1,9 @@
 //! [`Tx`] over one PostgreSQL transaction: plain SQL, one statement per
-//! method, statements prepared once per connection.
-//!
-//! A failed statement aborts a PostgreSQL transaction, so the first failure
-//! is kept: the worker reads it after the job to decide whether to re-run the
-//! job (serialization failure, deadlock, lost connection) or to report it,
-//! even when the job swallowed the error.
+//! method, the same rows as the SQLite backend's in PostgreSQL's types
+//! (upserts for SQLite's `INSERT OR REPLACE`).
 
+use super::exec::{Params, PgTx};
 use super::rows::{app_row, counter_row, fan_row, get, get_u32, kf_row, session_row, token_row};
-use super::worker::Failure;
 use crate::tx::{HeadImage, Tx};
 use crate::StoreError;
 use kefu_core::app::App;
@@ -17,70 +13,8 @@ use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
 use kefu_core::Timestamp;
-use postgres::types::ToSql;
-use postgres::{Row, Statement, Transaction};
-use std::collections::HashMap;
 
 type R<T> = Result<T, StoreError>;
-type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
-
-/// Prepared statements of one connection, by SQL text.
-pub(crate) type Statements = HashMap<&'static str, Statement>;
-
-pub(crate) struct PgTx<'t, 'c> {
-    txn: &'t mut Transaction<'c>,
-    statements: &'t mut Statements,
-    failure: Option<Failure>,
-}
-
-impl<'t, 'c> PgTx<'t, 'c> {
-    pub(crate) fn new(txn: &'t mut Transaction<'c>, statements: &'t mut Statements) -> Self {
-        PgTx {
-            txn,
-            statements,
-            failure: None,
-        }
-    }
-
-    /// The first statement failure, if any.
-    pub(crate) fn into_failure(self) -> Option<Failure> {
-        self.failure
-    }
-
-    /// Records the first failure and turns it into the job's error.
-    fn fail(&mut self, e: postgres::Error) -> StoreError {
-        let failure = Failure::of(&e);
-        let err = StoreError::Backend(failure.message.clone());
-        self.failure.get_or_insert(failure);
-        err
-    }
-
-    fn prepare(&mut self, sql: &'static str) -> R<Statement> {
-        if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
-        }
-        let stmt = self.txn.prepare(sql).map_err(|e| self.fail(e))?;
-        self.statements.insert(sql, stmt.clone());
-        Ok(stmt)
-    }
-
-    fn one<T>(&mut self, sql: &'static str, p: Params<'_>, f: fn(&Row) -> R<T>) -> R<Option<T>> {
-        let stmt = self.prepare(sql)?;
-        let row = self.txn.query_opt(&stmt, p).map_err(|e| self.fail(e))?;
-        row.as_ref().map(f).transpose()
-    }
-
-    fn all<T>(&mut self, sql: &'static str, p: Params<'_>, f: fn(&Row) -> R<T>) -> R<Vec<T>> {
-        let stmt = self.prepare(sql)?;
-        let rows = self.txn.query(&stmt, p).map_err(|e| self.fail(e))?;
-        rows.iter().map(f).collect()
-    }
-
-    fn exec(&mut self, sql: &'static str, p: Params<'_>) -> R<()> {
-        let stmt = self.prepare(sql)?;
-        self.txn.execute(&stmt, p).map(|_| ()).map_err(|e| self.fail(e))
-    }
-}
 
 impl Tx for PgTx<'_, '_> {
     fn meta(&mut self, key: &str) -> R<Option<String>> {
@@ -369,11 +303,10 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn wipe(&mut self) -> R<()> {
-        let wiped = self.txn.batch_execute(
+        self.batch(
             "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
              DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
              DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;",
-        );
-        wiped.map_err(|e| self.fail(e))
+        )
     }
 }

@@ -10,7 +10,7 @@
 
 use super::config::Target;
 use super::describe;
-use super::tx::{PgTx, Statements};
+use super::exec::{PgTx, Statements};
 use crate::job::{BoxFuture, JobError, JobOutput, WriteJob};
 use crate::StoreError;
 use postgres::error::SqlState;
