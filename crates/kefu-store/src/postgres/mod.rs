@@ -12,7 +12,9 @@
 //!   with a little jitter: of two processes racing for the same decision (two
 //!   invitations of one account, two sessions for one follower) exactly one
 //!   commits and the other decides again on the winner's data. A job's `Err`
-//!   rolls back; the answer is sent only after COMMIT has returned.
+//!   rolls back; the answer is sent only after COMMIT has returned. As a
+//!   failed statement aborts a PostgreSQL transaction, a job that goes on
+//!   after one is rolled back and answered with that failure.
 //! - A read job runs in a READ ONLY REPEATABLE READ transaction: one
 //!   consistent snapshot, never waiting for writers.
 //! - Outages fail fast: a TCP connect gives up after 2 s and a whole
@@ -21,7 +23,8 @@
 //!   an answer. The failure is a [`StoreError::Backend`] and a
 //!   `tracing` warning naming host, port, database and schema (never the
 //!   password). A broken connection is dropped; the next job connects again,
-//!   so the store recovers by itself once the database is back.
+//!   so the store recovers by itself once the database is back. A job
+//!   whose caller stopped waiting before a worker took it is not run.
 //!
 //! The URL is libpq's `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, its query
 //! parameters (`connect_timeout`, `options`, `application_name`, ...) passed
