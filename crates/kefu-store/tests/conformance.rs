@@ -646,6 +646,33 @@ async fn racing_invitations_from_two_stores_send_one(s: Subject) {
     assert_eq!(got.map(|i| i.wx), Some(WechatId::new(winner)));
 }
 
+async fn concurrent_increments_from_two_stores_lose_no_update(s: Subject) {
+    let stores = [s.store.clone(), (s.reopen)()];
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let store = stores[i % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(|tx: &mut dyn Tx| {
+                    let a = AppId::new("wx1");
+                    let count = tx.counter(&a, "day:/cgi-bin/token")?.map_or(0, |c| c.count);
+                    tx.put_counter(&a, "day:/cgi-bin/token", &counter(count + 1))
+                        .map_err(E::from)
+                })
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let got = s
+        .store
+        .read(|tx: &mut dyn Tx| tx.counter(&AppId::new("wx1"), "day:/cgi-bin/token").map_err(E::from))
+        .await
+        .unwrap();
+    assert_eq!(got, Some(counter(50)));
+}
+
 /// Expands every test for every backend: `mod sqlite { fn test() }`, ...
 macro_rules! conformance {
     ($($backend:ident),+: $($test:ident),+ $(,)?) => {
@@ -685,4 +712,5 @@ conformance!(sqlite, postgres:
     a_store_error_after_writing_rolls_the_job_back,
     racing_session_creates_from_two_stores_open_one_session,
     racing_invitations_from_two_stores_send_one,
+    concurrent_increments_from_two_stores_lose_no_update,
 );
