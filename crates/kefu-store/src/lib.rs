@@ -6,11 +6,13 @@
 //! to do, and write the result back. A closure that returns `Err` is rolled
 //! back as a unit; a write is acknowledged only once it is durable.
 //!
-//! Backends: [`sqlite`] (embedded, the default). The trait and the `Tx`
-//! vocabulary are backend-neutral so that PostgreSQL can follow behind them.
+//! Backends, chosen by [`DatabaseUrl`]: [`sqlite`] (embedded, the default; one
+//! process owns the file) and [`postgres`] (a server that several kefu
+//! processes may share). Both pass the same conformance suite.
 
 pub mod codec;
 mod job;
+pub mod postgres;
 pub mod sqlite;
 mod tx;
 mod url;
@@ -79,9 +81,7 @@ impl dyn Store {
 pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
-        DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(format!(
-            "{url:?}: the PostgreSQL backend is not part of this build yet"
-        ))),
+        DatabaseUrl::Postgres(raw) => Ok(Arc::new(postgres::PgStore::open(raw)?)),
     }
 }
 
@@ -89,6 +89,6 @@ pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
 pub fn migrate(url: &DatabaseUrl) -> Result<usize, StoreError> {
     match url {
         DatabaseUrl::Sqlite(path) => sqlite::migrate_file(path),
-        DatabaseUrl::Postgres(_) => Err(StoreError::Unsupported(format!("{url:?}"))),
+        DatabaseUrl::Postgres(raw) => postgres::migrate_url(raw),
     }
 }

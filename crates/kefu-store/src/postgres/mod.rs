@@ -1,0 +1,133 @@
+//! The PostgreSQL backend, for several kefu processes sharing one database.
+//!
+//! SQLite's single writer cannot be shared between processes; this backend
+//! can, so it is built for concurrent writers instead of group commit:
+//!
+//! - Two small pools of worker threads (writers and readers), each thread
+//!   owning one synchronous `postgres::Client`, take jobs from their pool's
+//!   queue and answer through a `tokio::sync::oneshot`.
+//! - A write job runs in its own SERIALIZABLE transaction. When PostgreSQL
+//!   reports a serialization failure (40001) or a deadlock (40P01) the
+//!   transaction is rolled back and the job re-run, a bounded number of times
+//!   with a little jitter: of two processes racing for the same decision (two
+//!   invitations of one account, two sessions for one follower) exactly one
+//!   commits and the other decides again on the winner's data. A job's `Err`
+//!   rolls back; the answer is sent only after COMMIT has returned. As a
+//!   failed statement aborts a PostgreSQL transaction, a job that goes on
+//!   after one is rolled back and answered with that failure.
+//! - A read job runs in a READ ONLY REPEATABLE READ transaction: one
+//!   consistent snapshot, never waiting for writers.
+//! - Outages fail fast: a TCP connect gives up after 2 s and a whole
+//!   connection attempt after 5 s, statements after 15 s, TCP keepalives
+//!   notice a vanished server, and a caller never waits more than 30 s for
+//!   an answer. The failure is a [`StoreError::Backend`] and a
+//!   `tracing` warning naming host, port, database and schema (never the
+//!   password). A broken connection is dropped; the next job connects again,
+//!   so the store recovers by itself once the database is back. A job
+//!   whose caller stopped waiting before a worker took it is not run.
+//!
+//! The URL is libpq's `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, its query
+//! parameters (`connect_timeout`, `options`, `application_name`, ...) passed
+//! to the client, plus kefu's own `schema=NAME`: kefu's tables then live in
+//! that schema, which is created when missing (`search_path` is set on every
+//! connection). Without it they go where the server's `search_path` puts them.
+//!
+//! Migrations are the numbered files in `migrations/postgres/`, embedded,
+//! recorded in `schema_migrations` and applied at open under an advisory
+//! lock, so that processes starting together apply each file once.
+
+mod config;
+mod exec;
+mod migrate;
+#[macro_use]
+mod rows;
+mod conversation;
+mod platform;
+mod tx;
+mod worker;
+
+use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
+use crate::{Store, StoreError};
+use config::Target;
+use std::sync::Arc;
+use worker::{Mode, Pool};
+
+/// Threads (and connections) that run write jobs.
+const WRITERS: usize = 4;
+/// Threads (and connections) that run read jobs.
+const READERS: usize = 4;
+
+/// The PostgreSQL store: a pool of writer and a pool of reader connections.
+pub struct PgStore {
+    writes: Pool,
+    reads: Pool,
+}
+
+impl PgStore {
+    /// Connects, creates the schema if the URL names one, applies pending
+    /// migrations and starts the worker threads.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        let target = Arc::new(Target::parse(url)?);
+        let applied = off_runtime(|| migrate::run(&mut target.connect()?, target.schema()))?;
+        tracing::info!(db = %target, applied, "PostgreSQL store open");
+        Ok(PgStore {
+            writes: Pool::start(Mode::Write, WRITERS, target.clone())?,
+            reads: Pool::start(Mode::Read, READERS, target)?,
+        })
+    }
+}
+
+impl Store for PgStore {
+    fn submit_write(&self, job: WriteJob) -> BoxFuture<Result<JobOutput, JobError>> {
+        self.writes.submit(job)
+    }
+
+    fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>> {
+        self.reads.submit(job)
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn shared(&self) -> bool {
+        // Other kefu processes may write the same database.
+        true
+    }
+}
+
+/// Applies pending migrations to the database a URL names; returns how many ran.
+pub fn migrate_url(url: &str) -> Result<usize, StoreError> {
+    let target = Target::parse(url)?;
+    off_runtime(|| migrate::run(&mut target.connect()?, target.schema()))
+}
+
+/// The error text of a client failure: the server's message and SQLSTATE,
+/// or the client's description and its causes. Neither contains the
+/// connection password.
+pub(crate) fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}
+
+pub(crate) fn backend(e: postgres::Error) -> StoreError {
+    StoreError::Backend(describe(&e))
+}
+
+/// Runs `f` on a thread of its own: the synchronous client drives its own
+/// small runtime, which must not be started on an async runtime's thread
+/// (`open` and `migrate` are often called from one).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(f).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}

@@ -1,0 +1,294 @@
+//! The worker threads of the PostgreSQL backend and the transaction each job
+//! runs in.
+//!
+//! A [`Pool`] is a queue and a few threads; each thread owns at most one
+//! connection, opened when a job needs it and dropped as soon as it breaks,
+//! so an outage costs the jobs that meet it and nothing after it. A job runs
+//! in one transaction per attempt; an attempt that lost to a concurrent
+//! transaction (serialization failure, deadlock) or lost its connection
+//! before COMMIT changed nothing and is made again.
+
+use super::config::Target;
+use super::describe;
+use super::exec::{PgTx, Statements};
+use crate::job::{BoxFuture, JobError, JobOutput, WriteJob};
+use crate::StoreError;
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, Transaction};
+use std::hash::{BuildHasher, RandomState};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Most attempts at one job before its conflicts are reported as an error.
+const MAX_ATTEMPTS: u32 = 20;
+/// Longest a caller waits for an answer, whatever the database does.
+const ANSWER_DEADLINE: Duration = Duration::from_secs(30);
+
+type Answer = Result<JobOutput, JobError>;
+
+/// What a pool's transactions may do.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mode {
+    /// SERIALIZABLE, committed.
+    Write,
+    /// REPEATABLE READ, READ ONLY, rolled back.
+    Read,
+}
+
+struct Job {
+    run: WriteJob,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// Worker threads sharing one queue; they end when the pool is dropped.
+pub(crate) struct Pool {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Pool {
+    pub(crate) fn start(mode: Mode, size: usize, target: Arc<Target>) -> Result<Pool, StoreError> {
+        let (jobs, queue) = mpsc::channel();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..size {
+            let worker = Worker {
+                mode,
+                target: target.clone(),
+                conn: None,
+            };
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("kefu-pg-{mode:?}-{i}").to_lowercase())
+                .spawn(move || worker.serve(&queue))
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        Ok(Pool { jobs })
+    }
+
+    /// Queues a job; the future resolves with its answer.
+    pub(crate) fn submit(&self, run: WriteJob) -> BoxFuture<Answer> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.jobs.send(Job { run, reply });
+        Box::pin(async move {
+            sent.map_err(|_| JobError::Store(StoreError::Closed))?;
+            match tokio::time::timeout(ANSWER_DEADLINE, answer).await {
+                Ok(answer) => answer.map_err(|_| JobError::Store(StoreError::Closed))?,
+                Err(_) => Err(JobError::Store(StoreError::Backend(format!(
+                    "no answer from PostgreSQL within {} s",
+                    ANSWER_DEADLINE.as_secs()
+                )))),
+            }
+        })
+    }
+}
+
+/// Why a statement failed, kept from the client error.
+pub(crate) struct Failure {
+    code: Option<SqlState>,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn of(e: &postgres::Error) -> Failure {
+        Failure {
+            code: e.code().cloned(),
+            message: describe(e),
+        }
+    }
+
+    /// Lost to a concurrent transaction: rolled back, worth running again.
+    fn retryable(&self) -> bool {
+        self.code
+            .as_ref()
+            .is_some_and(|c| *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+    }
+
+    /// The server ended the session (an administrator's or a crash's
+    /// shutdown, or a connection exception): the connection is gone even if
+    /// the client has not noticed yet.
+    fn ended_session(&self) -> bool {
+        self.code.as_ref().is_some_and(|c| {
+            *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::CANNOT_CONNECT_NOW
+                || c.code().starts_with("08")
+        })
+    }
+
+    fn into_answer(self) -> Answer {
+        Err(JobError::Store(StoreError::Backend(self.message)))
+    }
+}
+
+/// How one attempt at a job ended.
+enum Step {
+    /// Committed, or ended as the job decided (its `Err`, or a read).
+    Done(Answer),
+    /// BEGIN failed.
+    Begin(Failure),
+    /// A statement failed and the transaction was rolled back; the job's answer.
+    Statement(Failure, Answer),
+    /// COMMIT failed.
+    Commit(Failure),
+}
+
+enum Attempt {
+    Done(Answer),
+    Retry(String),
+}
+
+impl Step {
+    /// Whether the attempt's failure means the connection is gone.
+    fn ended_session(&self) -> bool {
+        match self {
+            Step::Begin(f) | Step::Statement(f, _) | Step::Commit(f) => f.ended_session(),
+            Step::Done(_) => false,
+        }
+    }
+
+    /// The answer, or a retry; `lost` says the connection broke meanwhile.
+    fn settle(self, lost: bool) -> Attempt {
+        match self {
+            Step::Done(answer) => Attempt::Done(answer),
+            Step::Begin(f) | Step::Statement(f, _) if lost || f.retryable() => Attempt::Retry(f.message),
+            Step::Commit(f) if f.retryable() => Attempt::Retry(f.message),
+            Step::Commit(f) if lost => Attempt::Done(Err(JobError::Store(StoreError::Backend(format!(
+                "connection lost during COMMIT, the write may or may not be applied: {}",
+                f.message
+            ))))),
+            // The job went on after a failed statement: nothing was kept.
+            Step::Statement(f, Ok(_)) => Attempt::Done(f.into_answer()),
+            Step::Statement(_, answer) => Attempt::Done(answer),
+            Step::Begin(f) | Step::Commit(f) => Attempt::Done(f.into_answer()),
+        }
+    }
+}
+
+/// One connection and the statements prepared on it.
+struct Conn {
+    client: Client,
+    statements: Statements,
+}
+
+impl Conn {
+    fn run_once(&mut self, mode: Mode, job: &mut WriteJob) -> Step {
+        let mut txn = match begin(&mut self.client, mode) {
+            Ok(txn) => txn,
+            Err(e) => return Step::Begin(Failure::of(&e)),
+        };
+        let mut tx = PgTx::new(&mut txn, &mut self.statements);
+        let answer = job(&mut tx);
+        let failure = tx.into_failure();
+        match failure {
+            Some(f) => {
+                let _ = txn.rollback();
+                if !f.retryable() {
+                    // A schema change can invalidate prepared statements.
+                    self.statements.clear();
+                }
+                Step::Statement(f, answer)
+            }
+            None if answer.is_err() || matches!(mode, Mode::Read) => {
+                let _ = txn.rollback();
+                Step::Done(answer)
+            }
+            None => match txn.commit() {
+                Ok(()) => Step::Done(answer),
+                Err(e) => Step::Commit(Failure::of(&e)),
+            },
+        }
+    }
+}
+
+fn begin(client: &mut Client, mode: Mode) -> Result<Transaction<'_>, postgres::Error> {
+    let builder = client.build_transaction();
+    match mode {
+        Mode::Write => builder.isolation_level(IsolationLevel::Serializable).start(),
+        Mode::Read => builder
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start(),
+    }
+}
+
+struct Worker {
+    mode: Mode,
+    target: Arc<Target>,
+    conn: Option<Conn>,
+}
+
+impl Worker {
+    fn serve(mut self, queue: &Mutex<mpsc::Receiver<Job>>) {
+        while let Some(job) = next_job(queue) {
+            if job.reply.is_closed() {
+                // The caller stopped waiting: nobody expects the job done.
+                continue;
+            }
+            let mut run = job.run;
+            let answer = catch_unwind(AssertUnwindSafe(|| self.run(&mut run))).unwrap_or_else(|_| {
+                // The transaction was rolled back while unwinding; start afresh.
+                self.conn = None;
+                Err(JobError::Store(StoreError::Backend("the job panicked".into())))
+            });
+            let _ = job.reply.send(answer);
+        }
+    }
+
+    fn run(&mut self, job: &mut WriteJob) -> Answer {
+        let mut last = String::new();
+        for attempt in 1..=MAX_ATTEMPTS {
+            match self.attempt(job) {
+                Attempt::Done(answer) => return answer,
+                Attempt::Retry(why) => {
+                    tracing::debug!(attempt, reason = %why, "running a PostgreSQL transaction again");
+                    last = why;
+                    backoff(attempt);
+                }
+            }
+        }
+        tracing::warn!(db = %self.target, attempts = MAX_ATTEMPTS, reason = %last, "PostgreSQL transaction gave up");
+        Err(JobError::Store(StoreError::Backend(format!(
+            "gave up after {MAX_ATTEMPTS} attempts: {last}"
+        ))))
+    }
+
+    fn attempt(&mut self, job: &mut WriteJob) -> Attempt {
+        let mode = self.mode;
+        let conn = match self.connection() {
+            Ok(conn) => conn,
+            Err(e) => return Attempt::Done(Err(JobError::Store(e))),
+        };
+        let step = conn.run_once(mode, job);
+        let lost = conn.client.is_closed() || step.ended_session();
+        if lost {
+            tracing::warn!(db = %self.target, "PostgreSQL connection lost; connecting again");
+            self.conn = None;
+        }
+        step.settle(lost)
+    }
+
+    /// The open connection, or a new one.
+    fn connection(&mut self) -> Result<&mut Conn, StoreError> {
+        let conn = match self.conn.take() {
+            Some(conn) if !conn.client.is_closed() => conn,
+            _ => Conn {
+                client: self.target.connect()?,
+                statements: Statements::new(),
+            },
+        };
+        Ok(self.conn.insert(conn))
+    }
+}
+
+fn next_job(queue: &Mutex<mpsc::Receiver<Job>>) -> Option<Job> {
+    queue.lock().unwrap_or_else(|p| p.into_inner()).recv().ok()
+}
+
+/// Sleeps a random while, longer after each failed attempt (up to ~130 ms),
+/// so that two transactions that keep colliding drift apart.
+fn backoff(attempt: u32) {
+    let ceiling = 2u64 << attempt.min(6);
+    let jitter = RandomState::new().hash_one(attempt) % ceiling;
+    std::thread::sleep(Duration::from_millis(ceiling / 2 + jitter / 2));
+}
