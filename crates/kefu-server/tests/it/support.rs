@@ -67,11 +67,38 @@ pub fn strip_rid(body: &str) -> String {
     format!("{} rid: RID{}", &body[..at], &body[at + 6 + 26..])
 }
 
+/// Where a test's data lives: a temporary SQLite file, or (with
+/// `KEFU_TEST_BACKEND=postgres`) a fresh PostgreSQL schema, dropped after.
+enum Guard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(#[allow(dead_code)] crate::pg::PgSchema),
+}
+
+/// The backend the HTTP tests run on.
+pub fn backend() -> &'static str {
+    match std::env::var("KEFU_TEST_BACKEND").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+fn open_store() -> (std::sync::Arc<dyn kefu_store::Store>, Guard) {
+    if backend() == "postgres" {
+        let schema = crate::pg::PgSchema::fresh()
+            .unwrap_or_else(|| panic!("KEFU_TEST_BACKEND=postgres, but PostgreSQL is not reachable"));
+        let url = kefu_store::DatabaseUrl::parse(&schema.url("")).unwrap();
+        return (kefu_store::open(&url).unwrap(), Guard::Postgres(schema));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = kefu_store::open(&kefu_store::DatabaseUrl::Sqlite(dir.path().join("kefu.db"))).unwrap();
+    (store, Guard::Sqlite(dir))
+}
+
 /// A kefu with one certified Service Account (`wechat_id` `test`) and a token.
 pub struct TestApp {
     pub state: AppState,
     router: Router,
-    _dir: tempfile::TempDir,
+    _dir: Guard,
     pub appid: String,
     pub secret: String,
     pub token: String,
@@ -91,8 +118,7 @@ impl TestApp {
     }
 
     pub async fn with_config(config: ServerConfig) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let store = kefu_store::open(&kefu_store::DatabaseUrl::Sqlite(dir.path().join("kefu.db"))).unwrap();
+        let (store, dir) = open_store();
         let state = AppState::new(store, VirtualClock::frozen(T0, 0), config);
         let router = kefu_server::router(state.clone());
         let mut app = TestApp {
