@@ -9,15 +9,22 @@
 #      (a) the yardstick (bench/yardstick: a bare hyper server, the ceiling),
 #      (b) POST /customservice/kfsession/create, a new follower every request
 #          (bench/create_session.lua), spread over 16 bound, online kf accounts,
-#      (c) GET /cgi-bin/token, which issues a new token every call
+#      (c) POST /cgi-bin/message/custom/send of a text, spread over the
+#          seeded followers, each seeded with a send window no run can use
+#          up (bench/send_text.lua); it starts with the followers (b) put in
+#          sessions, so most sends also keep a session open and are records,
+#      (d) GET /cgi-bin/token, which issues a new token every call
 #          (bench/token.lua);
 #      and checks every answer: bad answers (non-200, errcode != 0, no
-#      access_token) and socket errors are reported, and the sessions written
-#      to the database are counted against the good answers.
+#      access_token) and socket errors are reported, and the sessions and
+#      messages written to the database are counted against the good answers;
+#   3. msgrecord/getmsglist of 10000 chat records (RECORDS seeded within one
+#      24-hour window): single requests with curl, the median of MSGLIST_RUNS.
 # It prints a summary table: req/s, p50, p99, req/s relative to the yardstick,
 # errors, and the goals beside the figures (kfsession/create at >= 0.5x the
-# yardstick with p99 < 10 ms; startup < 50 ms), then the server's CPU per
-# request and its busiest threads during each run.
+# yardstick with p99 < 10 ms; custom/send at >= 0.4x with p99 < 10 ms;
+# getmsglist of 10000 records < 50 ms; startup < 50 ms), then the server's
+# CPU per request and its busiest threads during each run.
 # Exit status: 0, or 2 when some answer was wrong; a missed goal only shows.
 #
 # Run from anywhere:   bash bench/run.sh
@@ -27,6 +34,8 @@
 #   THREADS=2          wrk threads
 #   FOLLOWERS=...      followers seeded (default DURATION*100000 + 500000)
 #   STARTUP_RUNS=5     kefu starts timed
+#   RECORDS=12000      chat records seeded for getmsglist (10000 read per call)
+#   MSGLIST_RUNS=20    getmsglist calls timed
 #   KEEP_TMP=1         keep the temporary directory (database, logs, wrk output)
 #
 # Everything listens on 127.0.0.1 only, on free ports, with a fresh database
@@ -39,7 +48,11 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 FOLLOWERS=${FOLLOWERS:-$((DURATION * 100000 + 500000))}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
+RECORDS=${RECORDS:-12000}
+MSGLIST_RUNS=${MSGLIST_RUNS:-20}
 KF_COUNT=16
+SEND_WINDOW=1000000     # messages each follower may receive: never used up in a run
+RECORD_DAY=1600000000   # the 24-hour window the getmsglist records are seeded in
 TOKEN_DAILY_LIMIT=100000000
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -163,13 +176,19 @@ done
 stop "$KEFU_PID"
 KEFU_PID=""
 
-log "seeding $FOLLOWERS followers (kefu stopped)"
+log "seeding $FOLLOWERS followers, each with a send window of $SEND_WINDOW, and $RECORDS chat records (kefu stopped)"
 sqlite3 "$DB" >/dev/null <<SQL
 PRAGMA busy_timeout = 5000;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $FOLLOWERS)
-INSERT INTO fans (appid, openid, subscribed, followed_at)
-SELECT '$APPID', 'o' || printf('%027d', i), 1, CAST(strftime('%s', 'now') AS INTEGER) FROM n;
+INSERT INTO fans (appid, openid, subscribed, followed_at, msg_left, msg_until)
+SELECT '$APPID', 'o' || printf('%027d', i), 1, CAST(strftime('%s', 'now') AS INTEGER),
+       $SEND_WINDOW, CAST(strftime('%s', 'now') AS INTEGER) + 30 * 86400 FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $RECORDS)
+INSERT INTO messages (appid, openid, worker, opercode, msgtype, text, detail, time)
+SELECT '$APPID', 'o' || printf('%027d', 1 + i % 1000), 'kf' || (1 + i % $KF_COUNT) || '@$WECHAT_ID',
+       2002 + i % 2, 'text', 'record ' || i, json_object('content', 'record ' || i),
+       $RECORD_DAY + (i - 1) * 86399 / $RECORDS FROM n;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
@@ -326,19 +345,42 @@ run_wrk create "$KEFU_PID" "$KEFU_URL/customservice/kfsession/create?access_toke
 sleep 0.5 # let in-flight requests land
 SESSIONS=$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM sessions')
 
+MESSAGES_BEFORE=$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM messages')
+run_wrk send "$KEFU_PID" "$KEFU_URL/cgi-bin/message/custom/send?access_token=$TOKEN" \
+    "$BENCH_DIR/send_text.lua" "$THREAD_FOLLOWERS"
+sleep 0.5 # let in-flight requests land
+MESSAGES=$(( $(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM messages') - MESSAGES_BEFORE ))
+
 run_wrk token "$KEFU_PID" "$TOKEN_URL" "$BENCH_DIR/token.lua"
+
+# getmsglist: one checked call (10000 records back), then MSGLIST_RUNS timed ones.
+MSGLIST_URL="$KEFU_URL/customservice/msgrecord/getmsglist?access_token=$TOKEN"
+MSGLIST_BODY="{\"starttime\":$RECORD_DAY,\"endtime\":$((RECORD_DAY + 86399)),\"msgid\":1,\"number\":10000}"
+log "timing $MSGLIST_RUNS getmsglist calls of 10000 records"
+MSGLIST_NUMBER=$(curl -fsS -d "$MSGLIST_BODY" "$MSGLIST_URL" |
+    python3 -c 'import json, sys; a = json.load(sys.stdin); print(a["number"] if a["number"] == len(a["recordlist"]) else -1)')
+MSGLIST_TIMES=$(for _ in $(seq "$MSGLIST_RUNS"); do
+    curl -fsS -o /dev/null -w '%{time_total}\n' -d "$MSGLIST_BODY" "$MSGLIST_URL"
+done | awk '{ printf "%.1f ", $1 * 1000 }')
+read -r MSGLIST_MIN MSGLIST_MEDIAN < <(tr ' ' '\n' <<<"$MSGLIST_TIMES" | grep . | sort -n |
+    awk '{ v[NR] = $1 } END { print v[1], v[int((NR + 1) / 2)] }')
+log "getmsglist ms: $MSGLIST_TIMES"
 
 # --- summary ----------------------------------------------------------------
 
 read -r Y_RPS Y_P50 Y_P99 Y_BAD Y_SOCK _ < <(parse_wrk "$TMP/yardstick.txt")
 read -r C_RPS C_P50 C_P99 C_BAD C_SOCK C_REUSED < <(parse_wrk "$TMP/create.txt")
+read -r S_RPS S_P50 S_P99 S_BAD S_SOCK _ < <(parse_wrk "$TMP/send.txt")
 read -r T_RPS T_P50 T_P99 T_BAD T_SOCK _ < <(parse_wrk "$TMP/token.txt")
 C_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/create.txt")
+S_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/send.txt")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
 CREATE_GOAL=$(verdict "$C_RPS >= 0.5 * $Y_RPS && $C_P99 < 10")
+SEND_GOAL=$(verdict "$S_RPS >= 0.4 * $Y_RPS && $S_P99 < 10")
+MSGLIST_GOAL=$(verdict "$MSGLIST_MEDIAN < 50")
 STARTUP_GOAL=$(verdict "$STARTUP_MEDIAN < 50")
 
 echo
@@ -347,14 +389,20 @@ printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' run req/s p50_ms p99_ms ratio bad 
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' yardstick "$Y_RPS" "$Y_P50" "$Y_P99" 1.00x "$Y_BAD" "$Y_SOCK" "(ceiling)"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' kfsession/create "$C_RPS" "$C_P50" "$C_P99" \
     "$(ratio "$C_RPS" "$Y_RPS")" "$C_BAD" "$C_SOCK" ">= 0.50x and p99 < 10 ms: $CREATE_GOAL"
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' custom/send "$S_RPS" "$S_P50" "$S_P99" \
+    "$(ratio "$S_RPS" "$Y_RPS")" "$S_BAD" "$S_SOCK" ">= 0.40x and p99 < 10 ms: $SEND_GOAL"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' cgi-bin/token "$T_RPS" "$T_P50" "$T_P99" \
     "$(ratio "$T_RPS" "$Y_RPS")" "$T_BAD" "$T_SOCK" "-"
+printf '%-18s %10s  %s\n' "getmsglist ms" "$MSGLIST_MEDIAN" \
+    "median of $MSGLIST_RUNS, 10000 records each (min $MSGLIST_MIN)   goal < 50 ms: $MSGLIST_GOAL"
 printf '%-18s %10s  %s\n' "startup ms" "$STARTUP_MEDIAN" \
     "median of $STARTUP_RUNS (min $STARTUP_MIN; all: $STARTUP_TIMES)   goal < 50 ms: $STARTUP_GOAL"
 echo
 echo "create check: $C_OK good answers, $SESSIONS sessions in the database, $C_REUSED requests past the seeded followers"
+echo "send check: $S_OK good answers, $MESSAGES new messages in the database"
+echo "getmsglist check: $MSGLIST_NUMBER records in one answer"
 echo "server CPU during each run (percent of one core; thread names cut to 15 characters):"
-for name in yardstick create token; do
+for name in yardstick create send token; do
     rps=$(parse_wrk "$TMP/$name.txt" | cut -d' ' -f1)
     awk -v name="$name" -v rps="$rps" '{
         cpu = $3; sub(/%/, "", cpu)
@@ -364,8 +412,8 @@ done
 
 # Wrong answers make the run fail (exit 2); missed goals do not.
 status=0
-grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/token.txt" || true
-if [ "$((Y_BAD + C_BAD + T_BAD))" != 0 ]; then
+grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/send.txt" "$TMP/token.txt" || true
+if [ "$((Y_BAD + C_BAD + S_BAD + T_BAD))" != 0 ]; then
     echo "error: some answers were wrong (see the bad column)"
     status=2
 fi
@@ -375,6 +423,14 @@ if [ "$C_REUSED" != 0 ]; then
 fi
 if [ -z "$C_OK" ] || [ "$SESSIONS" -lt "$C_OK" ] || [ "$SESSIONS" -gt $((C_OK + CONNECTIONS)) ]; then
     echo "error: sessions in the database do not match the good answers"
+    status=2
+fi
+if [ -z "$S_OK" ] || [ "$MESSAGES" -lt "$S_OK" ] || [ "$MESSAGES" -gt $((S_OK + CONNECTIONS)) ]; then
+    echo "error: messages in the database do not match the good sends"
+    status=2
+fi
+if [ "$MSGLIST_NUMBER" != 10000 ]; then
+    echo "error: getmsglist did not answer 10000 records"
     status=2
 fi
 exit "$status"

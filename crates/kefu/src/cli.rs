@@ -1,6 +1,7 @@
 //! Command-line parsing, and the client commands that drive a running kefu
 //! through its control API (the invited user, the worker, the follower).
 
+use crate::cli_conversation::{self as conversation, FanAt, FanCmd, WorkerCmd};
 use crate::serve::{self, DbArgs, ServeArgs};
 use clap::{Parser, Subcommand};
 use kefu_api::control as c;
@@ -63,16 +64,27 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
-    /// The bound worker logs in to or out of the kf client.
+    /// What a follower does: write, follow again or unfollow, scan, click; and what they received.
+    Fan {
+        #[command(subcommand)]
+        action: FanCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A follower waits for customer service (for one kf account, if named).
+    Waitcase {
+        #[command(flatten)]
+        fan: FanAt,
+        /// The kf account the follower is handed to.
+        #[arg(long, value_name = "ACCOUNT")]
+        kf: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The bound worker in the kf client: log in or out, accept, reply, transfer, close.
     Worker {
-        /// `online` or `offline`.
-        #[arg(value_parser = ["online", "offline"])]
-        status: String,
-        /// The app.
-        #[arg(long)]
-        app: String,
-        /// The kf account.
-        kf_account: String,
+        #[command(subcommand)]
+        action: WorkerCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -145,7 +157,7 @@ enum AppCmd {
     },
 }
 
-fn print<T: Serialize>(value: &T) -> Result<(), String> {
+pub(crate) fn print<T: Serialize>(value: &T) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(())
@@ -155,7 +167,7 @@ fn control(r: &Remote) -> ControlClient {
     ControlClient::new(&r.server, r.admin_token.as_deref())
 }
 
-fn err(e: ClientError) -> String {
+pub(crate) fn err(e: ClientError) -> String {
     e.to_string()
 }
 
@@ -179,17 +191,9 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
                 .await
                 .map_err(err)?,
         ),
-        Command::Worker {
-            status,
-            app,
-            kf_account,
-            remote,
-        } => print(
-            &control(&remote)
-                .set_worker_online(&app, &kf_account, status == "online")
-                .await
-                .map_err(err)?,
-        ),
+        Command::Fan { action, remote } => conversation::fan(action, &control(&remote)).await,
+        Command::Waitcase { fan, kf, remote } => conversation::waitcase(fan, kf, &control(&remote)).await,
+        Command::Worker { action, remote } => conversation::worker(action, &control(&remote)).await,
         Command::WechatUser { wx, exists, remote } => {
             print(&control(&remote).set_wechat_user(&wx, exists).await.map_err(err)?)
         }
@@ -245,6 +249,7 @@ async fn app(cmd: AppCmd, ctl: &ControlClient) -> Result<(), String> {
                     certified,
                     account_type,
                     kf_enabled,
+                    ..c::PatchApp::default()
                 },
             )
             .await

@@ -110,7 +110,10 @@ async fn health_reports_the_store() {
     let app = TestApp::new().await;
     let base = spawn(&app).await;
     let health = ControlClient::new(&base, None).health().await.unwrap();
-    assert_eq!((health.status.as_str(), health.store.as_str()), ("ok", crate::support::backend()));
+    assert_eq!(
+        (health.status.as_str(), health.store.as_str()),
+        ("ok", crate::support::backend())
+    );
 }
 
 /// A whole conversation through the client crate: the follower waits, a

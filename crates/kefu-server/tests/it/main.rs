@@ -1,14 +1,21 @@
 //! HTTP contract tests of the WeChat side and the control API: exact bodies,
 //! the order of checks, and that failed calls change nothing. One test
-//! binary; each module one area.
+//! binary; each module one area. They run on SQLite, or on PostgreSQL with
+//! `KEFU_TEST_BACKEND=postgres` (each test in a fresh schema).
 
 mod support;
+// The PostgreSQL schema-per-test helper the store's own tests use.
+#[path = "../../../kefu-store/tests/common/mod.rs"]
+mod pg;
 mod talk;
 
+mod access;
 mod e2e;
 mod human;
 mod invite;
 mod kf_accounts;
+mod platform;
+mod props;
 mod races;
 mod records;
 mod send;

@@ -2,7 +2,9 @@
 //! running server.
 
 use crate::support::Kefu;
-use kefu_api::control::{AppInfo, AppState, Clock, FanState, Followed, KfState, WechatUser};
+use kefu_api::control::{
+    AppInfo, AppState, Clock, FanState, Followed, KfState, MessageState, Sent, SessionState, WaitState, WechatUser,
+};
 use kefu_api::wechat::{AccessTokenResponse, KfInfo, KfOnlineInfo};
 
 fn is_lower_hex(s: &str) -> bool {
@@ -299,4 +301,132 @@ async fn wechat_user_marked_missing_cannot_be_invited() {
     // Assert
     assert_eq!(marked, WechatUser { exists: false });
     assert_eq!(invited.expect_err("65409").errcode(), Some(65409));
+}
+
+/// A bound account of the demo app whose worker went online through the CLI.
+async fn online_kf(kefu: &Kefu, prefix: &str) -> String {
+    let (wx, app) = (kefu.client(), kefu.demo.appid.as_str());
+    let account = format!("{prefix}@{}", kefu.demo.wechat_id);
+    wx.add_kf_account(&account, prefix).await.expect("add");
+    wx.invite_worker(&account, &format!("worker_{prefix}"))
+        .await
+        .expect("invite");
+    kefu.cli(&["invite", "accept", "--app", app, &account])
+        .await
+        .json::<KfState>();
+    kefu.cli(&["worker", "online", "--app", app, &account])
+        .await
+        .json::<KfState>();
+    account
+}
+
+/// The whole human side of one conversation: the follower waits, the worker
+/// accepts, both write, and `fan messages` shows both messages in order.
+#[tokio::test]
+async fn fan_write_worker_accept_and_reply_show_in_fan_messages() {
+    // Arrange
+    let kefu = Kefu::start();
+    let kf = online_kf(&kefu, "agent").await;
+    let app = kefu.demo.appid.clone();
+    let fan = kefu.cli(&["follow", "--app", &app]).await.json::<Followed>().openid;
+
+    // Act
+    let waiting: WaitState = kefu.cli(&["waitcase", "--app", &app, &fan]).await.json();
+    let session: SessionState = kefu.cli(&["worker", "accept", "--app", &app, &kf]).await.json();
+    let asked: Sent = kefu
+        .cli(&["fan", "write", "--app", &app, &fan, "where is my parcel?"])
+        .await
+        .json();
+    let answered: Sent = kefu
+        .cli(&["worker", "reply", "--app", &app, &kf, &fan, "on its way"])
+        .await
+        .json();
+    let messages: Vec<MessageState> = kefu.cli(&["fan", "messages", "--app", &app, &fan]).await.json();
+
+    // Assert
+    assert_eq!((waiting.openid.as_str(), waiting.kf_account), (fan.as_str(), None));
+    assert_eq!(
+        (session.openid.as_str(), session.kf_account.as_str()),
+        (fan.as_str(), kf.as_str())
+    );
+    let seen: Vec<(i64, i64, Option<&str>, &str)> = messages
+        .iter()
+        .map(|m| (m.msgid, m.opercode, m.worker.as_deref(), m.text.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (asked.msgid, 2003, Some(kf.as_str()), "where is my parcel?"),
+            (answered.msgid, 2002, Some(kf.as_str()), "on its way"),
+        ]
+    );
+    let session_now = kefu.client().get_session(&fan).await.expect("getsession");
+    assert_eq!(session_now.kf_account, kf);
+}
+
+/// `worker accept` with nobody waiting exits 1 and says why on stderr.
+#[tokio::test]
+async fn worker_accept_from_an_empty_queue_fails_readably() {
+    // Arrange
+    let kefu = Kefu::start();
+    let kf = online_kf(&kefu, "agent").await;
+
+    // Act
+    let out = kefu.cli(&["worker", "accept", "--app", &kefu.demo.appid, &kf]).await;
+
+    // Assert
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, "kefu: control error 409 queue_empty: nobody is waiting\n");
+}
+
+/// A follower waiting for a named account is accepted by it, handed over
+/// with `worker transfer`, and `worker close` ends the session; media and
+/// events go through `fan write --image` and `fan event`.
+#[tokio::test]
+async fn worker_transfer_and_close_and_fan_media_and_events() {
+    // Arrange
+    let kefu = Kefu::start();
+    let (ann, ben) = (online_kf(&kefu, "ann").await, online_kf(&kefu, "ben").await);
+    let app = kefu.demo.appid.clone();
+    let fan = kefu.cli(&["follow", "--app", &app]).await.json::<Followed>().openid;
+    let wx = kefu.client();
+
+    // Act
+    let waiting: WaitState = kefu.cli(&["waitcase", "--app", &app, &fan, "--kf", &ann]).await.json();
+    kefu.cli(&["worker", "accept", "--app", &app, &ann, "--openid", &fan])
+        .await
+        .json::<SessionState>();
+    let moved: SessionState = kefu
+        .cli(&["worker", "transfer", "--app", &app, &ann, &fan, &ben])
+        .await
+        .json();
+    let with_ben = wx.get_session(&fan).await.expect("getsession");
+    let image: Sent = kefu.cli(&["fan", "write", "--app", &app, &fan, "--image"]).await.json();
+    let closed = kefu.cli(&["worker", "close", "--app", &app, &ben, &fan]).await;
+    let after_close = wx.get_session(&fan).await.expect("getsession");
+    let left: FanState = kefu
+        .cli(&["fan", "event", "--app", &app, &fan, "unsubscribe"])
+        .await
+        .json();
+    let refused = kefu.cli(&["fan", "write", "--app", &app, &fan, "hello?"]).await;
+
+    // Assert
+    assert_eq!(waiting.kf_account.as_deref(), Some(ann.as_str()));
+    assert_eq!(moved.kf_account, ben);
+    assert_eq!(with_ben.kf_account, ben);
+    let messages = kefu.control().follower_messages(&app, &fan).await.expect("messages");
+    let shown: Vec<(i64, &str, &str)> = messages
+        .iter()
+        .map(|m| (m.msgid, m.msgtype.as_str(), m.text.as_str()))
+        .collect();
+    assert_eq!(shown, vec![(image.msgid, "image", "[image]")]);
+    assert_eq!((closed.code, closed.stdout.as_str()), (Some(0), ""), "{closed:?}");
+    assert_eq!((after_close.kf_account.as_str(), after_close.createtime), ("", 0));
+    assert!(!left.subscribed);
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(
+        refused.stderr.contains("control error 409 not_following"),
+        "{refused:?}"
+    );
 }
