@@ -245,6 +245,12 @@ impl ControlClient {
         self.call(Method::POST, "/components", Some(req)).await
     }
 
+    /// `GET /_kefu/components/{component_appid}`.
+    pub async fn component(&self, component_appid: &str) -> Result<p::ComponentState, ClientError> {
+        let path = format!("/components/{component_appid}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
     /// `POST /_kefu/components/{component_appid}/ticket`: a new verify ticket.
     pub async fn push_ticket(&self, component_appid: &str) -> Result<p::TicketInfo, ClientError> {
         let path = format!("/components/{component_appid}/ticket");

@@ -2,6 +2,7 @@
 //! through its control API (the invited user, the worker, the follower).
 
 use crate::cli_conversation::{self as conversation, FanAt, FanCmd, WorkerCmd};
+use crate::cli_platform::{self as platform, ComponentCmd};
 use crate::serve::{self, DbArgs, ServeArgs};
 use clap::{Parser, Subcommand};
 use kefu_api::control as c;
@@ -88,6 +89,13 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Third-party platforms: create, show, push a ticket, authorize, revoke.
+    Component {
+        #[command(subcommand)]
+        action: ComponentCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
     WechatUser {
         /// The WeChat ID.
@@ -155,6 +163,24 @@ enum AppCmd {
         #[arg(long)]
         kf_enabled: Option<bool>,
     },
+    /// Set the addresses allowed to ask for tokens (none: anyone).
+    Whitelist {
+        appid: String,
+        /// Addresses or CIDR ranges.
+        ips: Vec<String>,
+    },
+    /// Set (or, with neither limit, remove) an endpoint's quota.
+    Quota {
+        appid: String,
+        /// The endpoint's path, e.g. /customservice/kfsession/create.
+        path: String,
+        /// Calls a day.
+        #[arg(long)]
+        daily: Option<u32>,
+        /// Calls a minute.
+        #[arg(long)]
+        per_minute: Option<u32>,
+    },
 }
 
 pub(crate) fn print<T: Serialize>(value: &T) -> Result<(), String> {
@@ -194,6 +220,7 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         Command::Fan { action, remote } => conversation::fan(action, &control(&remote)).await,
         Command::Waitcase { fan, kf, remote } => conversation::waitcase(fan, kf, &control(&remote)).await,
         Command::Worker { action, remote } => conversation::worker(action, &control(&remote)).await,
+        Command::Component { action, remote } => platform::component(action, &control(&remote)).await,
         Command::WechatUser { wx, exists, remote } => {
             print(&control(&remote).set_wechat_user(&wx, exists).await.map_err(err)?)
         }
@@ -236,6 +263,13 @@ async fn app(cmd: AppCmd, ctl: &ControlClient) -> Result<(), String> {
             print(&ctl.create_app(&req).await.map_err(err)?)
         }
         AppCmd::List => print(&ctl.list_apps().await.map_err(err)?),
+        AppCmd::Whitelist { appid, ips } => platform::whitelist(&appid, ips, ctl).await,
+        AppCmd::Quota {
+            appid,
+            path,
+            daily,
+            per_minute,
+        } => platform::quota(&appid, path, daily, per_minute, ctl).await,
         AppCmd::Show { appid } => print(&ctl.app_state(&appid).await.map_err(err)?),
         AppCmd::Set {
             appid,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_conversation;
+mod cli_platform;
 mod serve;
 
 use clap::Parser;

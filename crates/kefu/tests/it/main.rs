@@ -2,6 +2,7 @@
 //! ephemeral port over a temporary SQLite file, and the CLI against it.
 
 mod cli;
+mod cli_platform;
 mod durability;
 mod startup;
 mod support;
