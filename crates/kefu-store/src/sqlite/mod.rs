@@ -5,7 +5,9 @@
 //! own savepoint, so a rejected job rolls back alone, and every caller is
 //! answered only after the batch's commit has reached the disk (WAL with
 //! `synchronous=FULL`). Reads run on separate read-only connections, which WAL
-//! lets proceed while the writer works: reads never wait for writes.
+//! lets proceed while the writer works: reads never wait for writes. The WAL
+//! is checkpointed by a thread of its own (passive checkpoints), so the
+//! writer never stops to copy pages into the database file.
 
 #[macro_use]
 mod rows;
@@ -20,6 +22,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use migrate::migrate_file;
@@ -27,6 +30,8 @@ use tx::SqliteTx;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 struct Job {
     run: WriteJob,
@@ -38,6 +43,8 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Mutex<Vec<Connection>>,
     path: PathBuf,
+    /// Dropped with the store, which ends the checkpointer.
+    _checkpointer: mpsc::Sender<()>,
 }
 
 impl SqliteStore {
@@ -50,14 +57,15 @@ impl SqliteStore {
         let mut writer = open_connection(path, false)?;
         migrate::run(&mut writer)?;
         let (jobs, queue) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("kefu-sqlite-writer".into())
-            .spawn(move || write_loop(writer, queue))
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        spawn("kefu-sqlite-writer", move || write_loop(writer, queue))?;
+        let (checkpointer, stop) = mpsc::channel();
+        let checkpoints = open_connection(path, false)?;
+        spawn("kefu-sqlite-checkpoint", move || checkpoint_loop(checkpoints, stop))?;
         Ok(SqliteStore {
             jobs,
             readers: Mutex::new(Vec::new()),
             path: path.to_owned(),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -109,6 +117,24 @@ impl Store for SqliteStore {
     }
 }
 
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), StoreError> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map(drop)
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Passive checkpoints until the store is dropped: they copy what they can
+/// without blocking the writer or the readers.
+fn checkpoint_loop(conn: Connection, stop: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "sqlite checkpoint failed");
+        }
+    }
+}
+
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -124,8 +150,8 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreErro
     if !read_only {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
-        // Checkpoint less often, in bigger steps; keep hot pages in memory.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192).map_err(backend)?;
+        // The checkpointer thread checkpoints; no commit stops to do it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(backend)?;
         conn.pragma_update(None, "cache_size", -65536).map_err(backend)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
