@@ -10,7 +10,7 @@ use kefu_core::app::App;
 use kefu_core::ids::{AppId, KfAccount, OpenId};
 use kefu_core::kf::KfRecord;
 use kefu_core::queue::WAITCASE_PAGE;
-use kefu_core::session::{self, CreateOutcome, Session};
+use kefu_core::session::{self, CreateOutcome, Fan, Session};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::{StoreError, Tx};
 
@@ -32,6 +32,25 @@ fn named_kf(tx: &mut dyn Tx, app: &App, raw: &str) -> Result<Option<KfRecord>, A
     }
 }
 
+/// What `create` and `close` decide on: the named account, the follower
+/// and the follower's open session (each `None` when missing).
+struct Parties {
+    kf: Option<KfRecord>,
+    fan: Option<Fan>,
+    current: Option<Session>,
+}
+
+fn parties(tx: &mut dyn Tx, appid: &AppId, req: &KfSessionRequest, now: Timestamp) -> Result<Parties, ApiError> {
+    let app = enabled_app(tx, appid)?;
+    let kf = named_kf(tx, &app, &req.kf_account)?;
+    let openid = OpenId::new(req.openid.clone());
+    Ok(Parties {
+        kf,
+        fan: tx.fan(appid, &openid)?,
+        current: live_session(tx, appid, &openid, now)?,
+    })
+}
+
 /// `kfsession/create`: 65401, 65402, 65415, 40003, then idempotent success
 /// or 65414. A waiting follower leaves the queue.
 pub(crate) async fn create(state: &AppState, caller: &AppId, req: KfSessionRequest) -> Result<(), ApiError> {
@@ -39,15 +58,11 @@ pub(crate) async fn create(state: &AppState, caller: &AppId, req: KfSessionReque
     state
         .store
         .write(move |tx| {
-            let app = enabled_app(tx, &appid)?;
-            let kf = named_kf(tx, &app, &req.kf_account)?;
-            let openid = OpenId::new(req.openid.clone());
-            let fan = tx.fan(&appid, &openid)?;
-            let current = live_session(tx, &appid, &openid, now)?;
-            match session::check_create(kf.as_ref(), fan.as_ref(), current.as_ref(), now)? {
+            let p = parties(tx, &appid, &req, now)?;
+            match session::check_create(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref(), now)? {
                 CreateOutcome::Exists => Ok(()),
                 CreateOutcome::Open(s) => {
-                    tx.delete_waitcase(&appid, &openid)?;
+                    tx.delete_waitcase(&appid, &s.openid)?;
                     Ok(tx.put_session(&s)?)
                 }
             }
@@ -61,13 +76,9 @@ pub(crate) async fn close(state: &AppState, caller: &AppId, req: KfSessionReques
     state
         .store
         .write(move |tx| {
-            let app = enabled_app(tx, &appid)?;
-            let kf = named_kf(tx, &app, &req.kf_account)?;
-            let openid = OpenId::new(req.openid.clone());
-            let fan = tx.fan(&appid, &openid)?;
-            let current = live_session(tx, &appid, &openid, now)?;
-            session::check_close(kf.as_ref(), fan.as_ref(), current.as_ref())?;
-            Ok(tx.delete_session(&appid, &openid)?)
+            let p = parties(tx, &appid, &req, now)?;
+            session::check_close(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref())?;
+            Ok(tx.delete_session(&appid, &OpenId::new(req.openid.clone()))?)
         })
         .await
 }
