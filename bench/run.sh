@@ -27,7 +27,19 @@
 # CPU per request and its busiest threads during each run.
 # Exit status: 0, or 2 when some answer was wrong; a missed goal only shows.
 #
-# Run from anywhere:   bash bench/run.sh
+# On PostgreSQL (--database postgres://USER@HOST:PORT/DB) the same runs go to
+# kefu on a fresh schema of that database (bench_<time>_<pid>, seeded with
+# psql instead of sqlite3, dropped at exit). With --instances N (N > 1) the
+# create run is made twice: on one instance, then on N instances sharing the
+# database, loaded at once by N wrk processes of CONNECTIONS/N connections and
+# THREADS/N threads each (their req/s summed, p50 and p99 the worst of them).
+# The goals there: create on one instance >= 0.12x the yardstick with
+# p99 < 20 ms; on N instances together >= one instance. The other runs show no
+# goal. The CPU section also gives the PostgreSQL server's CPU per request
+# (its backends serving kefu, and all its processes), and what one request
+# costs in all, when the database server runs on this machine.
+#
+# Run from anywhere:   bash bench/run.sh [--database postgres://...] [--instances N]
 # Options (environment):
 #   DURATION=10        seconds per wrk run
 #   CONNECTIONS=64     wrk connections
@@ -37,11 +49,25 @@
 #   RECORDS=12000      chat records seeded for getmsglist (10000 read per call)
 #   MSGLIST_RUNS=20    getmsglist calls timed
 #   KEEP_TMP=1         keep the temporary directory (database, logs, wrk output)
+#                      and, on PostgreSQL, the schema
 #
 # Everything listens on 127.0.0.1 only, on free ports, with a fresh database
-# in a temporary directory; both servers are stopped on exit.
+# in a temporary directory (or a fresh schema); all servers are stopped on exit.
 
 set -euo pipefail
+
+DATABASE=""  # empty: SQLite in the temporary directory
+INSTANCES=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --database) DATABASE=${2:?--database needs a URL}; shift 2 ;;
+        --database=*) DATABASE=${1#*=}; shift ;;
+        --instances) INSTANCES=${2:?--instances needs a number}; shift 2 ;;
+        --instances=*) INSTANCES=${1#*=}; shift ;;
+        -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) printf 'bench: unknown option %s (see --help)\n' "$1" >&2; exit 1 ;;
+    esac
+done
 
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -64,6 +90,15 @@ YARDSTICK=$TARGET_DIR/release/yardstick
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
+case $DATABASE in
+    "") PG="" ;;
+    postgres://* | postgresql://*) PG=1 ;;
+    *) die "--database takes a postgres:// URL (SQLite is the default)" ;;
+esac
+case $DATABASE in *schema=*) die "--database: leave out schema=, the benchmark makes its own" ;; esac
+case $INSTANCES in [1-8]) ;; *) die "--instances takes 1 to 8" ;; esac
+[ "$INSTANCES" = 1 ] || [ -n "$PG" ] || die "--instances $INSTANCES needs --database postgres://... (SQLite serves one process)"
+
 # --- prerequisites ----------------------------------------------------------
 
 if ! command -v wrk >/dev/null; then
@@ -72,7 +107,9 @@ if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
     $SUDO apt-get install -y wrk || { $SUDO apt-get update && $SUDO apt-get install -y wrk; }
 fi
-for tool in sqlite3 python3 curl; do
+DB_TOOL=sqlite3
+if [ -n "$PG" ]; then DB_TOOL=psql; fi
+for tool in "$DB_TOOL" python3 curl; do
     command -v "$tool" >/dev/null || die "$tool is required"
 done
 
@@ -86,6 +123,29 @@ DB=$TMP/kefu.db
 DB_URL=sqlite://$DB
 KEFU_PID=""
 YARDSTICK_PID=""
+EXTRA_PIDS=() # the other instances (--instances)
+SCHEMA=""
+PG_PROFILE=() # cpu_profile.py's database arguments
+if [ -n "$PG" ]; then
+    SCHEMA=bench_$(date +%s)_$$
+    case $DATABASE in *\?*) DB_URL="$DATABASE&" ;; *) DB_URL="$DATABASE?" ;; esac
+    # The application name tells kefu's backends from the server's other clients.
+    DB_URL="${DB_URL}schema=$SCHEMA&application_name=$SCHEMA"
+    PG_PROFILE=("$DATABASE" "$SCHEMA")
+fi
+
+# psql on kefu's schema: SQL from stdin, or psql options such as -c.
+pg() {
+    PGOPTIONS="-c search_path=$SCHEMA" psql "$DATABASE" -X -q -A -t -v ON_ERROR_STOP=1 "$@"
+}
+
+count_rows() { # TABLE: rows in the database now
+    if [ -n "$PG" ]; then
+        pg -c "SELECT count(*) FROM $1"
+    else
+        sqlite3 -cmd '.timeout 5000' "$DB" "SELECT count(*) FROM $1"
+    fi
+}
 
 stop() { # PID: SIGTERM, then wait for it to go
     local pid=$1
@@ -101,11 +161,16 @@ stop() { # PID: SIGTERM, then wait for it to go
 
 cleanup() {
     stop "$KEFU_PID"
+    for pid in ${EXTRA_PIDS[@]+"${EXTRA_PIDS[@]}"}; do stop "$pid"; done
     stop "$YARDSTICK_PID"
     if [ "${KEEP_TMP:-0}" = 1 ]; then
-        log "kept $TMP"
+        log "kept $TMP${SCHEMA:+ and schema $SCHEMA}"
     else
         rm -rf "$TMP"
+        if [ -n "$SCHEMA" ]; then
+            psql "$DATABASE" -X -q -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 ||
+                log "could not drop schema $SCHEMA"
+        fi
     fi
 }
 trap cleanup EXIT
@@ -153,7 +218,11 @@ control() { # METHOD PATH BODY: a control API call, insist on HTTP 2xx
 
 # --- seeding ----------------------------------------------------------------
 
-log "database in $TMP"
+if [ -n "$PG" ]; then
+    log "database: schema $SCHEMA (logs in $TMP)"
+else
+    log "database in $TMP"
+fi
 "$KEFU" migrate --database "$DB_URL" >/dev/null
 
 log "seeding the demo app and $KF_COUNT kf accounts"
@@ -177,7 +246,22 @@ stop "$KEFU_PID"
 KEFU_PID=""
 
 log "seeding $FOLLOWERS followers, each with a send window of $SEND_WINDOW, and $RECORDS chat records (kefu stopped)"
-sqlite3 "$DB" >/dev/null <<SQL
+if [ -n "$PG" ]; then
+    pg >/dev/null <<SQL
+BEGIN;
+INSERT INTO fans (appid, openid, subscribed, followed_at, msg_left, msg_until)
+SELECT '$APPID', 'o' || lpad(i::text, 27, '0'), TRUE, extract(epoch FROM now())::bigint,
+       $SEND_WINDOW, extract(epoch FROM now())::bigint + 30 * 86400 FROM generate_series(1, $FOLLOWERS) AS i;
+INSERT INTO messages (appid, openid, worker, opercode, msgtype, text, detail, time)
+SELECT '$APPID', 'o' || lpad((1 + i % 1000)::text, 27, '0'), 'kf' || (1 + i % $KF_COUNT) || '@$WECHAT_ID',
+       2002 + i % 2, 'text', 'record ' || i, '{"content":"record ' || i || '"}',
+       $RECORD_DAY + (i - 1) * 86399 / $RECORDS FROM generate_series(1, $RECORDS) AS i;
+COMMIT;
+ANALYZE fans;
+ANALYZE messages;
+SQL
+else
+    sqlite3 "$DB" >/dev/null <<SQL
 PRAGMA busy_timeout = 5000;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $FOLLOWERS)
@@ -192,6 +276,7 @@ SELECT '$APPID', 'o' || printf('%027d', 1 + i % 1000), 'kf' || (1 + i % $KF_COUN
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 SQL
+fi
 
 # --- startup ----------------------------------------------------------------
 
@@ -247,45 +332,17 @@ wait_http "http://127.0.0.1:$YARDSTICK_PORT/"
 
 # --- load -------------------------------------------------------------------
 
-# Samples per-thread CPU of PID over SECONDS; prints "name percent" lines
-# (threads of the same name summed; percent of one core) and the machine's idle.
+# Samples the CPU of the server processes PIDS (comma-separated) over SECONDS,
+# and, for kefu on PostgreSQL, that of the database server: see
+# bench/cpu_profile.py.
 cpu_profile() {
-    python3 - "$1" "$2" <<'PY'
-import os, sys, time
-
-pid, seconds = sys.argv[1], float(sys.argv[2])
-tick = os.sysconf("SC_CLK_TCK")
-
-def threads():
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        out[tid] = (name, int(fields[11]) + int(fields[12]))
-    return out
-
-def idle():
-    with open("/proc/stat") as f:
-        cpu = [int(x) for x in f.readline().split()[1:]]
-    return cpu[3] + cpu[4], sum(cpu)
-
-time.sleep(1)  # skip the ramp-up
-t0, b0, (i0, s0) = time.monotonic(), threads(), idle()
-time.sleep(max(seconds - 2, 1))
-t1, b1, (i1, s1) = time.monotonic(), threads(), idle()
-by_name = {}
-for tid, (name, ticks) in b1.items():
-    by_name[name] = by_name.get(name, 0) + ticks - b0.get(tid, (name, 0))[1]
-busy = sorted(by_name.items(), key=lambda kv: -kv[1])
-total = sum(by_name.values()) / tick / (t1 - t0) * 100
-parts = ", ".join(f"{n} {v / tick / (t1 - t0) * 100:.0f}%" for n, v in busy[:3] if v)
-print(f"server cpu {total:.0f}% of one core ({parts}); machine idle {100 * (i1 - i0) / max(s1 - s0, 1):.0f}%")
-PY
+    local started
+    started=$(date +%s.%N)
+    if [ "$1" = "$YARDSTICK_PID" ]; then
+        python3 "$BENCH_DIR/cpu_profile.py" "$2" "$started" "$1"
+    else
+        python3 "$BENCH_DIR/cpu_profile.py" "$2" "$started" "$1" ${PG_PROFILE[@]+"${PG_PROFILE[@]}"}
+    fi
 }
 
 # Runs wrk: NAME PID URL [SCRIPT [script args...]], profiling the server PID;
@@ -335,7 +392,51 @@ parse_wrk() {
         }' "$1"
 }
 
-THREAD_FOLLOWERS=$((FOLLOWERS / THREADS))
+# Runs one wrk per kefu instance, all at once: NAME FIRST_ID PATH SCRIPT
+# [script args...]. Each gets CONNECTIONS/N connections and THREADS/N threads
+# (at least one) against its instance's URL + PATH; the script's last argument
+# is the number of the wrk's first thread (FIRST_ID, then FIRST_ID + threads,
+# ...). Profiles every instance; wrk k's output goes to $TMP/NAME.k.txt.
+run_wrk_split() {
+    local name=$1 first=$2 path=$3 script=$4
+    shift 4
+    local n=${#KEFU_URLS[@]}
+    local conns=$((CONNECTIONS / n)) threads=$((THREADS / n)) k failed=0 wrks=()
+    [ "$threads" -ge 1 ] || threads=1
+    log "wrk $name (${DURATION}s, $n wrk processes at once, $conns connections each, one per instance)"
+    cpu_profile "$(IFS=,; echo "${KEFU_PIDS[*]}")" "$DURATION" >"$TMP/$name.cpu" &
+    local profiler=$!
+    for k in $(seq 0 $((n - 1))); do
+        wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$script" "${KEFU_URLS[$k]}$path" -- \
+            "$@" "$((first + k * threads))" >"$TMP/$name.$k.txt" 2>&1 &
+        wrks+=($!)
+    done
+    wait "$profiler" || true
+    for k in $(seq 0 $((n - 1))); do sed 's/^/    /' "$TMP/$name.$k.txt" >&2; done
+    [ "$failed" = 0 ] || die "wrk $name failed"
+    sed 's/^/    /' "$TMP/$name.cpu" >&2
+}
+
+# Reads the outputs of run_wrk_split NAME: prints "req/s p50_ms p99_ms bad
+# socket_errors reused good", req/s and counts summed, latencies the worst.
+parse_split() {
+    local f
+    for f in "$TMP/$1".[0-9]*.txt; do
+        echo "$(parse_wrk "$f") $(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$f")"
+    done | awk '
+        { rps += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3; bad += $4; sock += $5; reused += $6; ok += $7 }
+        END { printf "%.0f %.3f %.3f %d %d %d %d\n", rps, p50, p99, bad, sock, reused, ok }'
+}
+
+# Followers per wrk thread: the ranges of the create run's threads, then of
+# every thread of the split create run (--instances).
+SPLIT_THREADS=$((THREADS / INSTANCES))
+[ "$SPLIT_THREADS" -ge 1 ] || SPLIT_THREADS=1
+if [ "$INSTANCES" -gt 1 ]; then
+    THREAD_FOLLOWERS=$((FOLLOWERS / (THREADS + INSTANCES * SPLIT_THREADS)))
+else
+    THREAD_FOLLOWERS=$((FOLLOWERS / THREADS))
+fi
 
 run_wrk yardstick "$YARDSTICK_PID" "http://127.0.0.1:$YARDSTICK_PORT/"
 
@@ -343,13 +444,32 @@ TOKEN=$(curl -fsS "$TOKEN_URL" | json_field access_token)
 run_wrk create "$KEFU_PID" "$KEFU_URL/customservice/kfsession/create?access_token=$TOKEN" \
     "$BENCH_DIR/create_session.lua" "$THREAD_FOLLOWERS" "$KF_COUNT" "$WECHAT_ID"
 sleep 0.5 # let in-flight requests land
-SESSIONS=$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM sessions')
+SESSIONS=$(count_rows sessions)
 
-MESSAGES_BEFORE=$(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM messages')
+if [ "$INSTANCES" -gt 1 ]; then
+    # The other instances, on the same database.
+    KEFU_PIDS=("$KEFU_PID")
+    KEFU_URLS=("$KEFU_URL")
+    for k in $(seq 2 "$INSTANCES"); do
+        port=$(free_port)
+        "$KEFU" serve --listen "127.0.0.1:$port" --database "$DB_URL" \
+            --token-daily-limit "$TOKEN_DAILY_LIMIT" >>"$TMP/kefu$k.log" 2>&1 &
+        EXTRA_PIDS+=($!)
+        KEFU_PIDS+=($!)
+        KEFU_URLS+=("http://127.0.0.1:$port")
+        wait_http "http://127.0.0.1:$port/_kefu/health"
+    done
+    run_wrk_split "create$INSTANCES" "$THREADS" "/customservice/kfsession/create?access_token=$TOKEN" \
+        "$BENCH_DIR/create_session_shard.lua" "$THREAD_FOLLOWERS" "$KF_COUNT" "$WECHAT_ID"
+    sleep 0.5 # let in-flight requests land
+    SPLIT_SESSIONS=$(( $(count_rows sessions) - SESSIONS ))
+fi
+
+MESSAGES_BEFORE=$(count_rows messages)
 run_wrk send "$KEFU_PID" "$KEFU_URL/cgi-bin/message/custom/send?access_token=$TOKEN" \
     "$BENCH_DIR/send_text.lua" "$THREAD_FOLLOWERS"
 sleep 0.5 # let in-flight requests land
-MESSAGES=$(( $(sqlite3 -cmd '.timeout 5000' "$DB" 'SELECT count(*) FROM messages') - MESSAGES_BEFORE ))
+MESSAGES=$(( $(count_rows messages) - MESSAGES_BEFORE ))
 
 run_wrk token "$KEFU_PID" "$TOKEN_URL" "$BENCH_DIR/token.lua"
 
@@ -374,55 +494,118 @@ read -r S_RPS S_P50 S_P99 S_BAD S_SOCK _ < <(parse_wrk "$TMP/send.txt")
 read -r T_RPS T_P50 T_P99 T_BAD T_SOCK _ < <(parse_wrk "$TMP/token.txt")
 C_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/create.txt")
 S_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/send.txt")
+SPLIT=create$INSTANCES # the split create run (--instances)
+M_BAD=0
+M_REUSED=0
+if [ "$INSTANCES" -gt 1 ]; then
+    read -r M_RPS M_P50 M_P99 M_BAD M_SOCK M_REUSED M_OK < <(parse_split "$SPLIT")
+fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
-CREATE_GOAL=$(verdict "$C_RPS >= 0.5 * $Y_RPS && $C_P99 < 10")
-SEND_GOAL=$(verdict "$S_RPS >= 0.4 * $Y_RPS && $S_P99 < 10")
-MSGLIST_GOAL=$(verdict "$MSGLIST_MEDIAN < 50")
-STARTUP_GOAL=$(verdict "$STARTUP_MEDIAN < 50")
+if [ -n "$PG" ]; then
+    CREATE_GOAL=">= 0.12x and p99 < 20 ms: $(verdict "$C_RPS >= 0.12 * $Y_RPS && $C_P99 < 20")"
+    SEND_GOAL="-"
+    MSGLIST_GOAL="no goal on PostgreSQL"
+    STARTUP_GOAL="no goal on PostgreSQL"
+else
+    CREATE_GOAL=">= 0.50x and p99 < 10 ms: $(verdict "$C_RPS >= 0.5 * $Y_RPS && $C_P99 < 10")"
+    SEND_GOAL=">= 0.40x and p99 < 10 ms: $(verdict "$S_RPS >= 0.4 * $Y_RPS && $S_P99 < 10")"
+    MSGLIST_GOAL="goal < 50 ms: $(verdict "$MSGLIST_MEDIAN < 50")"
+    STARTUP_GOAL="goal < 50 ms: $(verdict "$STARTUP_MEDIAN < 50")"
+fi
 
 echo
-echo "kefu benchmark: ${DURATION}s per run, $CONNECTIONS connections, $THREADS wrk threads, $(nproc) cores, $FOLLOWERS followers"
+SETUP="${DURATION}s per run, $CONNECTIONS connections, $THREADS wrk threads, $(nproc) cores, $FOLLOWERS followers"
+if [ -n "$PG" ]; then
+    # The server's address only: no user or password.
+    SETUP="$SETUP, PostgreSQL ${DATABASE#*@} schema $SCHEMA, $INSTANCES instance(s)"
+fi
+echo "kefu benchmark: $SETUP"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' run req/s p50_ms p99_ms ratio bad sock_err goal
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' yardstick "$Y_RPS" "$Y_P50" "$Y_P99" 1.00x "$Y_BAD" "$Y_SOCK" "(ceiling)"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' kfsession/create "$C_RPS" "$C_P50" "$C_P99" \
-    "$(ratio "$C_RPS" "$Y_RPS")" "$C_BAD" "$C_SOCK" ">= 0.50x and p99 < 10 ms: $CREATE_GOAL"
+    "$(ratio "$C_RPS" "$Y_RPS")" "$C_BAD" "$C_SOCK" "$CREATE_GOAL"
+if [ "$INSTANCES" -gt 1 ]; then
+    printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' "create $INSTANCES instances" "$M_RPS" "$M_P50" "$M_P99" \
+        "$(ratio "$M_RPS" "$Y_RPS")" "$M_BAD" "$M_SOCK" \
+        ">= one instance ($(ratio "$M_RPS" "$C_RPS") of it): $(verdict "$M_RPS >= $C_RPS")"
+fi
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' custom/send "$S_RPS" "$S_P50" "$S_P99" \
-    "$(ratio "$S_RPS" "$Y_RPS")" "$S_BAD" "$S_SOCK" ">= 0.40x and p99 < 10 ms: $SEND_GOAL"
+    "$(ratio "$S_RPS" "$Y_RPS")" "$S_BAD" "$S_SOCK" "$SEND_GOAL"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' cgi-bin/token "$T_RPS" "$T_P50" "$T_P99" \
     "$(ratio "$T_RPS" "$Y_RPS")" "$T_BAD" "$T_SOCK" "-"
 printf '%-18s %10s  %s\n' "getmsglist ms" "$MSGLIST_MEDIAN" \
-    "median of $MSGLIST_RUNS, 10000 records each (min $MSGLIST_MIN)   goal < 50 ms: $MSGLIST_GOAL"
+    "median of $MSGLIST_RUNS, 10000 records each (min $MSGLIST_MIN)   $MSGLIST_GOAL"
 printf '%-18s %10s  %s\n' "startup ms" "$STARTUP_MEDIAN" \
-    "median of $STARTUP_RUNS (min $STARTUP_MIN; all: $STARTUP_TIMES)   goal < 50 ms: $STARTUP_GOAL"
+    "median of $STARTUP_RUNS (min $STARTUP_MIN; all: $STARTUP_TIMES)   $STARTUP_GOAL"
 echo
 echo "create check: $C_OK good answers, $SESSIONS sessions in the database, $C_REUSED requests past the seeded followers"
+if [ "$INSTANCES" -gt 1 ]; then
+    echo "create on $INSTANCES instances check: $M_OK good answers, $SPLIT_SESSIONS new sessions in the database," \
+        "$M_REUSED requests past the seeded followers"
+fi
 echo "send check: $S_OK good answers, $MESSAGES new messages in the database"
 echo "getmsglist check: $MSGLIST_NUMBER records in one answer"
+run_rps() { # NAME: the req/s of a run (of all its wrk processes)
+    if [ -f "$TMP/$1.txt" ]; then
+        parse_wrk "$TMP/$1.txt" | cut -d' ' -f1
+    else
+        parse_split "$1" | cut -d' ' -f1
+    fi
+}
+RUNS="yardstick create send token"
+if [ "$INSTANCES" -gt 1 ]; then RUNS="yardstick create $SPLIT send token"; fi
 echo "server CPU during each run (percent of one core; thread names cut to 15 characters):"
-for name in yardstick create send token; do
-    rps=$(parse_wrk "$TMP/$name.txt" | cut -d' ' -f1)
-    awk -v name="$name" -v rps="$rps" '{
-        cpu = $3; sub(/%/, "", cpu)
-        printf "  %-10s %5.1f us of server CPU per request; %s\n", name, (rps > 0 ? cpu * 10000 / rps : 0), $0
-    }' "$TMP/$name.cpu"
+for name in $RUNS; do
+    rps=$(run_rps "$name")
+    awk -v name="$name" -v rps="$rps" '
+        $3 ~ /%$/ {
+            cpu = $3; sub(/%/, "", cpu)
+            printf "  %-10s %5.1f us of %s CPU per request; %s\n", name, (rps > 0 ? cpu * 10000 / rps : 0),
+                ($1 == "postgres" ? "postgres" : "server"), $0
+            next
+        }
+        { printf "  %-10s %s\n", name, $0 }' "$TMP/$name.cpu"
 done
+if [ -n "$PG" ]; then
+    echo "CPU per request (us): kefu, PostgreSQL (its backends serving kefu; all its processes), kefu + all of"
+    echo "PostgreSQL, and the req/s $(nproc) cores would give at that cost with nothing else running (no wrk):"
+    printf '  %-10s %8s %12s %8s %8s %10s\n' run kefu pg_backends pg_all total "req/s max"
+    for name in ${RUNS#yardstick }; do
+        rps=$(run_rps "$name")
+        awk -v name="$name" -v rps="$rps" -v cores="$(nproc)" '
+            /^server cpu/ { kefu = $3 + 0 }
+            /^postgres cpu [0-9]/ { backends = $3 + 0; all = $NF + 0; seen = 1 }
+            END {
+                if (!seen || rps <= 0 || kefu + all <= 0) { printf "  %-10s n/a\n", name; exit }
+                us = 10000 / rps
+                printf "  %-10s %8.1f %12.1f %8.1f %8.1f %10.0f\n", name, kefu * us, backends * us, all * us,
+                    (kefu + all) * us, cores * 1000000 / ((kefu + all) * us)
+            }' "$TMP/$name.cpu"
+    done
+fi
 
 # Wrong answers make the run fail (exit 2); missed goals do not.
 status=0
 grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/send.txt" "$TMP/token.txt" || true
-if [ "$((Y_BAD + C_BAD + S_BAD + T_BAD))" != 0 ]; then
+if [ "$INSTANCES" -gt 1 ]; then grep -h '^CHECK first bad answer' "$TMP/$SPLIT".[0-9]*.txt || true; fi
+if [ "$((Y_BAD + C_BAD + M_BAD + S_BAD + T_BAD))" != 0 ]; then
     echo "error: some answers were wrong (see the bad column)"
     status=2
 fi
-if [ "$C_REUSED" != 0 ]; then
+if [ "$((C_REUSED + M_REUSED))" != 0 ]; then
     echo "error: create ran out of fresh followers; raise FOLLOWERS"
     status=2
 fi
 if [ -z "$C_OK" ] || [ "$SESSIONS" -lt "$C_OK" ] || [ "$SESSIONS" -gt $((C_OK + CONNECTIONS)) ]; then
     echo "error: sessions in the database do not match the good answers"
+    status=2
+fi
+if [ "$INSTANCES" -gt 1 ] &&
+    { [ "$SPLIT_SESSIONS" -lt "$M_OK" ] || [ "$SPLIT_SESSIONS" -gt $((M_OK + CONNECTIONS)) ]; }; then
+    echo "error: sessions in the database do not match the good answers of create on $INSTANCES instances"
     status=2
 fi
 if [ -z "$S_OK" ] || [ "$MESSAGES" -lt "$S_OK" ] || [ "$MESSAGES" -gt $((S_OK + CONNECTIONS)) ]; then

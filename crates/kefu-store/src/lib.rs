@@ -44,7 +44,10 @@ pub enum StoreError {
 /// (on `dyn Store`) rather than the `submit_*` methods.
 pub trait Store: Send + Sync + 'static {
     /// Runs a job in a read-write transaction; resolves once it is durable.
-    fn submit_write(&self, job: WriteJob) -> BoxFuture<Result<JobOutput, JobError>>;
+    /// Jobs given the same `queue_on` key are run one after the other by
+    /// every process sharing the data (a hint for hot rows; a backend with a
+    /// single writer already does).
+    fn submit_write(&self, job: WriteJob, queue_on: Option<String>) -> BoxFuture<Result<JobOutput, JobError>>;
     /// Runs a job on a consistent snapshot; never waits for writers.
     fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>>;
     /// The backend's name, for logs and health.
@@ -63,7 +66,19 @@ impl dyn Store {
         E: From<StoreError> + Send + 'static,
         F: FnMut(&mut dyn Tx) -> Result<T, E> + Send + 'static,
     {
-        job::unwrap(self.submit_write(job::boxed(f)).await)
+        job::unwrap(self.submit_write(job::boxed(f), None).await)
+    }
+
+    /// As [`write`](Self::write), queued behind every other write with the
+    /// same `key`: for writes that all touch one hot row (an app's current
+    /// token), which would otherwise keep losing races to one another.
+    pub async fn write_queued<T, E, F>(&self, key: String, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnMut(&mut dyn Tx) -> Result<T, E> + Send + 'static,
+    {
+        job::unwrap(self.submit_write(job::boxed(f), Some(key)).await)
     }
 
     /// Runs `f` on a read-only snapshot.

@@ -13,6 +13,8 @@ use std::time::Duration;
 const CLOCK_OFFSET: &str = "clock_offset";
 /// How long `health` waits for the store before calling it unavailable.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a request waits for the shared clock before going on without it.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// `GET /_kefu/clock`.
 pub(crate) fn clock(state: &AppState) -> c::Clock {
@@ -49,13 +51,14 @@ pub async fn load_clock_offset(store: &dyn Store) -> Result<i64, StoreError> {
 }
 
 /// With a shared store, takes the offset another process may have moved.
-/// A store that cannot answer leaves the clock as it was (the request then
-/// meets the same failure and answers it).
+/// A store that cannot answer within [`SYNC_TIMEOUT`] leaves the clock as it
+/// was (the request then meets the same failure and answers it).
 pub(crate) async fn sync(state: &AppState) {
     if !state.store.shared() {
         return;
     }
-    if let Ok(offset) = load_clock_offset(&*state.store).await {
+    let read = tokio::time::timeout(SYNC_TIMEOUT, load_clock_offset(&*state.store)).await;
+    if let Ok(Ok(offset)) = read {
         state.clock.set_offset(offset);
     }
 }

@@ -48,7 +48,7 @@ pub(crate) async fn component_token(
     );
     let issued = state
         .store
-        .write(move |tx| {
+        .write_queued(format!("token:{}", req.component_appid), move |tx| {
             let c = find_component(tx, &req.component_appid)?;
             if !whitelist::allows(&c.ip_whitelist, ip) {
                 return Err(ErrCode::ClientIpNotRegistered.into());
@@ -85,9 +85,10 @@ pub(crate) async fn authorizer_token(
     }
     let component = caller.appid.clone();
     let (now, fresh, refresh) = (state.now(), AccessToken::new(gen::token()), gen::refresh_token());
+    let key = format!("authorizer:{}:{}", req.component_appid, req.authorizer_appid);
     let issued = state
         .store
-        .write(move |tx| {
+        .write_queued(key, move |tx| {
             let c = find_component(tx, &req.component_appid)?;
             if c.appid != component {
                 return Err(ErrCode::InvalidComponent.into());

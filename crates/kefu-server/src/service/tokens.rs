@@ -83,7 +83,7 @@ pub(crate) async fn issue_plain(state: &AppState, p: TokenParams, ip: IpAddr) ->
     let prune = rand::random::<u8>() < 4;
     let issued = state
         .store
-        .write(move |tx| {
+        .write_queued(format!("token:{appid}"), move |tx| {
             let app = check_credentials(tx, &appid, &secret)?;
             check_ip(&app, ip)?;
             let limits = quota::limits_for(&app.quotas, TOKEN_PATH, (Some(limits.token_daily), None));
@@ -129,7 +129,7 @@ pub(crate) async fn issue_stable(
     let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
     let issued = state
         .store
-        .write(move |tx| {
+        .write_queued(format!("stable:{}", req.appid), move |tx| {
             let app = check_credentials(tx, &req.appid, &req.secret)?;
             check_ip(&app, ip)?;
             let per_minute = Some(limits.stable_token_per_minute);

@@ -19,7 +19,7 @@
 //!   consistent snapshot, never waiting for writers.
 //! - Outages fail fast: a TCP connect gives up after 2 s and a whole
 //!   connection attempt after 5 s, statements after 15 s, TCP keepalives
-//!   notice a vanished server, and a caller never waits more than 30 s for
+//!   notice a vanished server, and a caller never waits more than 10 s for
 //!   an answer. The failure is a [`StoreError::Backend`] and a
 //!   `tracing` warning naming host, port, database and schema (never the
 //!   password). A broken connection is dropped; the next job connects again,
@@ -78,12 +78,12 @@ impl PgStore {
 }
 
 impl Store for PgStore {
-    fn submit_write(&self, job: WriteJob) -> BoxFuture<Result<JobOutput, JobError>> {
-        self.writes.submit(job)
+    fn submit_write(&self, job: WriteJob, queue_on: Option<String>) -> BoxFuture<Result<JobOutput, JobError>> {
+        self.writes.submit(job, queue_on)
     }
 
     fn submit_read(&self, job: ReadJob) -> BoxFuture<Result<JobOutput, JobError>> {
-        self.reads.submit(job)
+        self.reads.submit(job, None)
     }
 
     fn backend(&self) -> &'static str {

@@ -6,7 +6,11 @@
 //! so an outage costs the jobs that meet it and nothing after it. A job runs
 //! in one transaction per attempt; an attempt that lost to a concurrent
 //! transaction (serialization failure, deadlock) or lost its connection
-//! before COMMIT changed nothing and is made again.
+//! before COMMIT changed nothing and is made again. A job submitted with a
+//! queue key first takes a session advisory lock on that key (outside any
+//! transaction, so before its snapshot): jobs that all touch one hot row
+//! (refreshes of one app's token) then run one after the other in every
+//! process instead of failing each other's transactions until they give up.
 
 use super::config::Target;
 use super::describe;
@@ -23,8 +27,11 @@ use tokio::sync::oneshot;
 
 /// Most attempts at one job before its conflicts are reported as an error.
 const MAX_ATTEMPTS: u32 = 20;
+/// First key of the queue locks (the bytes of "kefq"); the second is the
+/// hash of the schema and the job's key. Distinct from the migrations' lock.
+const QUEUE_LOCK_CLASS: i32 = 0x6b65_6671;
 /// Longest a caller waits for an answer, whatever the database does.
-const ANSWER_DEADLINE: Duration = Duration::from_secs(30);
+const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
 
 type Answer = Result<JobOutput, JobError>;
 
@@ -39,6 +46,7 @@ pub(crate) enum Mode {
 
 struct Job {
     run: WriteJob,
+    queue_on: Option<String>,
     reply: oneshot::Sender<Answer>,
 }
 
@@ -67,9 +75,9 @@ impl Pool {
     }
 
     /// Queues a job; the future resolves with its answer.
-    pub(crate) fn submit(&self, run: WriteJob) -> BoxFuture<Answer> {
+    pub(crate) fn submit(&self, run: WriteJob, queue_on: Option<String>) -> BoxFuture<Answer> {
         let (reply, answer) = oneshot::channel();
-        let sent = self.jobs.send(Job { run, reply });
+        let sent = self.jobs.send(Job { run, queue_on, reply });
         Box::pin(async move {
             sent.map_err(|_| JobError::Store(StoreError::Closed))?;
             match tokio::time::timeout(ANSWER_DEADLINE, answer).await {
@@ -226,16 +234,27 @@ impl Worker {
                 continue;
             }
             let mut run = job.run;
-            let answer = catch_unwind(AssertUnwindSafe(|| self.run(&mut run))).unwrap_or_else(|_| {
-                // The transaction was rolled back while unwinding; start afresh.
-                self.conn = None;
-                Err(JobError::Store(StoreError::Backend("the job panicked".into())))
-            });
+            let queue_on = job.queue_on;
+            let answer =
+                catch_unwind(AssertUnwindSafe(|| self.run(&mut run, queue_on.as_deref()))).unwrap_or_else(|_| {
+                    // The transaction was rolled back while unwinding; start afresh.
+                    self.conn = None;
+                    Err(JobError::Store(StoreError::Backend("the job panicked".into())))
+                });
             let _ = job.reply.send(answer);
         }
     }
 
-    fn run(&mut self, job: &mut WriteJob) -> Answer {
+    fn run(&mut self, job: &mut WriteJob, queue_on: Option<&str>) -> Answer {
+        let locked = queue_on.is_some_and(|key| self.queue_lock(key, true));
+        let answer = self.attempts(job);
+        if let Some(key) = queue_on.filter(|_| locked) {
+            self.queue_lock(key, false);
+        }
+        answer
+    }
+
+    fn attempts(&mut self, job: &mut WriteJob) -> Answer {
         let mut last = String::new();
         for attempt in 1..=MAX_ATTEMPTS {
             match self.attempt(job) {
@@ -251,6 +270,22 @@ impl Worker {
         Err(JobError::Store(StoreError::Backend(format!(
             "gave up after {MAX_ATTEMPTS} attempts: {last}"
         ))))
+    }
+
+    /// Takes (`true`) or gives back the queue lock of `key` on this worker's
+    /// connection, outside any transaction, so that it orders the holders'
+    /// snapshots. Whether the lock is held afterwards; a lock that cannot be
+    /// taken (lock timeout, lost connection) leaves the job optimistic, and a
+    /// lost connection gives the lock back with its session.
+    fn queue_lock(&mut self, key: &str, take: bool) -> bool {
+        let key = format!("{}/{key}", self.target.schema().unwrap_or(""));
+        let Ok(conn) = self.connection() else { return false };
+        let sql = if take {
+            "SELECT pg_advisory_lock($1, hashtext($2))"
+        } else {
+            "SELECT pg_advisory_unlock($1, hashtext($2))"
+        };
+        conn.client.execute(sql, &[&QUEUE_LOCK_CLASS, &key]).is_ok() && take
     }
 
     fn attempt(&mut self, job: &mut WriteJob) -> Attempt {

@@ -92,7 +92,8 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn submit_write(&self, run: WriteJob) -> BoxFuture<Result<JobOutput, JobError>> {
+    fn submit_write(&self, run: WriteJob, _queue_on: Option<String>) -> BoxFuture<Result<JobOutput, JobError>> {
+        // One writer thread: every write is queued behind the others already.
         let (reply, answer) = oneshot::channel();
         let sent = self.jobs.send(Job { run, reply });
         Box::pin(async move {

@@ -1,8 +1,14 @@
 //! End-to-end tests of the `kefu` binary: a real server process on an
-//! ephemeral port over a temporary SQLite file, and the CLI against it.
+//! ephemeral port over a temporary SQLite file or a PostgreSQL schema, and
+//! the CLI against it.
 
 mod cli;
 mod cli_platform;
 mod durability;
+mod instances;
+mod outage;
+// The PostgreSQL schema-per-test helper the store's own tests use.
+#[path = "../../../kefu-store/tests/common/mod.rs"]
+mod pg;
 mod startup;
 mod support;

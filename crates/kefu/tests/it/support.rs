@@ -1,12 +1,13 @@
 //! Test support: the real `kefu` binary, served on an ephemeral loopback port
-//! over a SQLite file, and the same binary run as a CLI command.
+//! over a SQLite file or a PostgreSQL URL, and the same binary run as a CLI
+//! command.
 
 use kefu_client::{Client, ControlClient};
 use serde::de::DeserializeOwned;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -53,6 +54,8 @@ pub struct Kefu {
     pub base: String,
     /// The demo app, as printed by the server.
     pub demo: DemoApp,
+    /// Everything the process printed so far, stdout and stderr, line by line.
+    output: Arc<Mutex<String>>,
     /// The data directory, when the server owns it (removed after the kill).
     _dir: Option<TempDir>,
 }
@@ -75,21 +78,28 @@ impl Kefu {
     /// `serve` options. Returns once the server has printed its address,
     /// which it does only after the socket is bound.
     pub fn start_on(db: &Path, extra: &[&str]) -> Kefu {
+        Kefu::start_url(&sqlite_url(db), extra, &[])
+    }
+
+    /// A server on the database `url` (`sqlite://` or `postgres://`), with
+    /// extra `serve` options and environment variables.
+    pub fn start_url(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Kefu {
         let mut cmd = Command::new(KEFU);
         for var in KEFU_ENV {
             cmd.env_remove(var);
         }
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0", "--database"])
-            .arg(sqlite_url(db))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn kefu serve");
-        let lines = forward_lines(child.stdout.take().expect("piped stdout"));
-        let stderr = collect(child.stderr.take().expect("piped stderr"));
+        let output = Arc::new(Mutex::new(String::new()));
+        let lines = forward_lines(child.stdout.take().expect("piped stdout"), output.clone());
+        let stderr = collect(child.stderr.take().expect("piped stderr"), output.clone());
         let next_line = || lines.recv_timeout(TIMEOUT).ok();
         let parsed = next_line()
             .and_then(|l| parse_address(&l))
@@ -99,6 +109,7 @@ impl Kefu {
                 child,
                 base,
                 demo,
+                output,
                 _dir: None,
             },
             None => {
@@ -108,6 +119,11 @@ impl Kefu {
                 panic!("kefu serve did not announce its address ({status:?}); stderr:\n{log}");
             }
         }
+    }
+
+    /// Everything the server printed so far (stdout and stderr lines).
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// A WeChat-side client for the demo app.
@@ -146,14 +162,16 @@ impl Drop for Kefu {
     }
 }
 
-/// Sends each line of `out` through a channel, and keeps draining it after
-/// the receiver is gone so the server never blocks on a full pipe.
-fn forward_lines(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+/// Sends each line of `out` through a channel and appends it to `tee`, and
+/// keeps draining it after the receiver is gone so the server never blocks
+/// on a full pipe.
+fn forward_lines(out: impl Read + Send + 'static, tee: Arc<Mutex<String>>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines() {
             match line {
                 Ok(l) => {
+                    append(&tee, &l);
                     let _ = tx.send(l);
                 }
                 Err(_) => break,
@@ -163,13 +181,26 @@ fn forward_lines(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     rx
 }
 
-/// Reads `out` to its end in the background.
-fn collect(mut out: impl Read + Send + 'static) -> JoinHandle<String> {
+/// Reads `out` to its end in the background, appending each line to `tee`.
+fn collect(out: impl Read + Send + 'static, tee: Arc<Mutex<String>>) -> JoinHandle<String> {
     std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut reader = BufReader::new(out);
         let mut bytes = Vec::new();
-        let _ = out.read_to_end(&mut bytes);
-        String::from_utf8_lossy(&bytes).into_owned()
+        while matches!(reader.read_until(b'\n', &mut bytes), Ok(n) if n > 0) {
+            let line = String::from_utf8_lossy(&bytes);
+            append(&tee, line.trim_end_matches('\n'));
+            all.push_str(&line);
+            bytes.clear();
+        }
+        all
     })
+}
+
+fn append(tee: &Mutex<String>, line: &str) {
+    let mut all = tee.lock().unwrap_or_else(|p| p.into_inner());
+    all.push_str(line);
+    all.push('\n');
 }
 
 /// `kefu listening on http://ADDR (store ...)` -> `http://ADDR`.
@@ -237,4 +268,17 @@ pub fn data_dir() -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = dir.path().join("kefu.db");
     (dir, db)
+}
+
+/// A raw answer body with its ` rid: xxxxxxxx-xxxxxxxx-xxxxxxxx` replaced by
+/// ` rid: RID`, after checking the rid's shape (eight hex digits, three times).
+pub fn strip_rid(body: &str) -> String {
+    let Some(at) = body.find(" rid: ") else {
+        return body.to_owned();
+    };
+    let rid = body.get(at + 6..at + 6 + 26).unwrap_or_default();
+    let parts: Vec<&str> = rid.split('-').collect();
+    let hex = |p: &&str| p.len() == 8 && p.bytes().all(|b| b.is_ascii_hexdigit());
+    assert!(parts.len() == 3 && parts.iter().all(hex), "bad rid in {body}");
+    format!("{} rid: RID{}", &body[..at], &body[at + 6 + 26..])
 }
