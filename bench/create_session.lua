@@ -11,19 +11,12 @@
 -- `done` prints one line: "CHECK ok=.. bad=.. reused=.." followed by a sample
 -- of the first bad answer, if any.
 
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-  table.insert(threads, thread)
-end
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "answers.lua")
 
 local per_thread, kf_count, wechat_id
 local first, sent = 0, 0
 local kf_accounts = {}
-ok, bad, reused, sample = 0, 0, 0, ""
 
 function init(args)
   per_thread = tonumber(args[1])
@@ -48,31 +41,4 @@ function request()
   local body = string.format('{"kf_account":"%s","openid":"o%027d"}',
     kf_accounts[(n % kf_count) + 1], n)
   return wrk.format(nil, nil, nil, body)
-end
-
-function response(status, headers, body)
-  if status == 200 and body:sub(1, 13) == '{"errcode":0,' then
-    ok = ok + 1
-  else
-    bad = bad + 1
-    if sample == "" then
-      sample = status .. " " .. body:sub(1, 200)
-    end
-  end
-end
-
-function done(summary, latency, requests)
-  local t_ok, t_bad, t_reused, t_sample = 0, 0, 0, ""
-  for _, thread in ipairs(threads) do
-    t_ok = t_ok + thread:get("ok")
-    t_bad = t_bad + thread:get("bad")
-    t_reused = t_reused + thread:get("reused")
-    if t_sample == "" then
-      t_sample = thread:get("sample")
-    end
-  end
-  io.write(string.format("CHECK ok=%d bad=%d reused=%d\n", t_ok, t_bad, t_reused))
-  if t_sample ~= "" then
-    io.write("CHECK first bad answer: " .. t_sample .. "\n")
-  end
 end
