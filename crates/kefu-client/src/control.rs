@@ -2,6 +2,7 @@
 
 use crate::ClientError;
 use kefu_api::control as c;
+use kefu_api::control_push as cp;
 use kefu_api::platform as p;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -276,6 +277,48 @@ impl ControlClient {
     pub async fn revoke(&self, component_appid: &str, appid: &str) -> Result<(), ClientError> {
         let path = format!("/components/{component_appid}/authorizations/{appid}");
         self.call::<(), ()>(Method::DELETE, &path, None).await
+    }
+
+    /// `PUT /_kefu/apps/{appid}/callback`: saved only once the URL passed
+    /// WeChat's verification handshake (`verification_failed` otherwise).
+    pub async fn set_callback(
+        &self,
+        appid: &str,
+        settings: &cp::CallbackSettings,
+    ) -> Result<cp::CallbackState, ClientError> {
+        self.call(Method::PUT, &format!("/apps/{appid}/callback"), Some(settings))
+            .await
+    }
+
+    /// `GET /_kefu/apps/{appid}/callback`: the settings and the pushes not yet delivered.
+    pub async fn callback(&self, appid: &str) -> Result<cp::CallbackState, ClientError> {
+        self.call::<(), _>(Method::GET, &format!("/apps/{appid}/callback"), None)
+            .await
+    }
+
+    /// `DELETE /_kefu/apps/{appid}/callback`: no more pushes; undelivered ones are dropped.
+    pub async fn remove_callback(&self, appid: &str) -> Result<(), ClientError> {
+        self.call::<(), ()>(Method::DELETE, &format!("/apps/{appid}/callback"), None)
+            .await
+    }
+
+    /// `GET /_kefu/apps/{appid}/deliveries`: the delivery log, newest first,
+    /// entries older than `before` (an entry id) only, at most `limit` of them.
+    pub async fn deliveries(
+        &self,
+        appid: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<cp::DeliveryState>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(b) = before {
+            query.push(("before", b.to_string()));
+        }
+        if let Some(l) = limit {
+            query.push(("limit", l.to_string()));
+        }
+        let req = self.request(Method::GET, &format!("/apps/{appid}/deliveries"));
+        self.send(req.query(&query)).await
     }
 
     /// `GET /_kefu/health`.

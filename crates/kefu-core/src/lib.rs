@@ -21,8 +21,11 @@
 //! - [`platform`]: third-party platforms, tickets and authorizations.
 //! - [`whitelist`]: IP whitelists (40164, 61004).
 //! - [`limits`]: the tunable limits (invitation lifetime, bindings per worker).
+//! - [`callback`]: the developer's push settings (URL, Token, mode, format).
+//! - [`push`]: what is pushed to the developer, tries, and what answers mean.
 
 pub mod app;
+pub mod callback;
 pub mod endpoint;
 pub mod errcode;
 pub mod human;
@@ -32,6 +35,7 @@ pub mod limits;
 pub mod message;
 pub mod outgoing;
 pub mod platform;
+pub mod push;
 pub mod queue;
 pub mod quota;
 pub mod session;

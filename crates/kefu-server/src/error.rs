@@ -102,6 +102,10 @@ pub enum ControlError {
     /// 409: the state does not allow it (code, sentence).
     #[error("{1}")]
     Conflict(&'static str, String),
+    /// 422: the request is well formed but was refused (code, sentence),
+    /// e.g. a callback URL that fails the verification handshake.
+    #[error("{1}")]
+    Refused(&'static str, String),
     /// 401: missing or wrong admin token.
     #[error("admin token required")]
     Unauthorized,
@@ -122,6 +126,7 @@ impl IntoResponse for ControlError {
             ControlError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{}_not_found", what.replace(' ', "_"))),
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request".into()),
             ControlError::Conflict(code, _) => (StatusCode::CONFLICT, (*code).into()),
+            ControlError::Refused(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, (*code).into()),
             ControlError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".into()),
             ControlError::Store(e) => {
                 tracing::error!(error = %e, "control request failed in the store");

@@ -7,6 +7,7 @@
 //! - `cache`: checked access tokens, kept coherent in process.
 //! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
 //! - `control`: `/_kefu/` routes and handlers.
+//! - `push`: delivery of the outbox to developers' servers, the idle sweep.
 //! - `service`: the only place that sequences IO: load through the store,
 //!   decide with `kefu-core`, write back, in one transaction.
 //!
@@ -18,9 +19,11 @@ pub mod state;
 mod cache;
 mod control;
 mod gen;
+mod push;
 mod service;
 mod wx;
 
+pub use push::start as start_pushes;
 pub use service::apps::ensure_demo_app;
 pub use service::clock::load_clock_offset;
 pub use state::{AppState, ServerConfig, VirtualClock};

@@ -1,6 +1,7 @@
 //! The state every handler shares, and the virtual clock.
 
 use crate::cache::CredentialCache;
+use crate::push::Pushes;
 use kefu_core::limits::Limits;
 use kefu_core::Timestamp;
 use kefu_store::Store;
@@ -79,17 +80,21 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Checked access tokens (on when this process owns the store).
     pub(crate) credentials: Arc<CredentialCache>,
+    /// The outbox's wake-up call and this process's claim name.
+    pub(crate) pushes: Arc<Pushes>,
 }
 
 impl AppState {
     /// Bundles the parts.
     pub fn new(store: Arc<dyn Store>, clock: VirtualClock, config: ServerConfig) -> Self {
         let credentials = Arc::new(CredentialCache::new(!store.shared()));
+        let owner = format!("{:016x}", rand::random::<u64>());
         AppState {
             store,
             clock: Arc::new(clock),
             config: Arc::new(config),
             credentials,
+            pushes: Arc::new(Pushes::new(owner)),
         }
     }
 

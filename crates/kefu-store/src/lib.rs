@@ -18,7 +18,7 @@ mod tx;
 mod url;
 
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-pub use tx::{ConversationTx, HeadImage, PlatformTx, Tx};
+pub use tx::{CallbackTx, ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;
 
 use std::sync::Arc;

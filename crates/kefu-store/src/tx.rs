@@ -5,10 +5,12 @@
 
 use crate::StoreError;
 use kefu_core::app::App;
+use kefu_core::callback::CallbackConfig;
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::KfRecord;
 use kefu_core::message::{Message, RecordQuery};
 use kefu_core::platform::{Authorization, Component, Ticket};
+use kefu_core::push::{Delivery, Pending, Push, PushId};
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
@@ -27,7 +29,7 @@ pub struct HeadImage {
 }
 
 /// One transaction's view of the state.
-pub trait Tx: ConversationTx + PlatformTx {
+pub trait Tx: ConversationTx + PlatformTx + CallbackTx {
     /// A server-wide setting (virtual clock offset, demo app).
     fn meta(&mut self, key: &str) -> R<Option<String>>;
     /// Sets a server-wide setting.
@@ -142,4 +144,53 @@ pub trait PlatformTx {
     fn delete_authorization(&mut self, component: &AppId, appid: &AppId) -> R<()>;
     /// Makes every authorizer token of the pair "not latest" from `at` on.
     fn invalidate_authorizer_tokens(&mut self, component: &AppId, appid: &AppId, at: Timestamp) -> R<()>;
+}
+
+/// Pushes to the developer's server: settings, the outbox and the delivery
+/// log. Outbox rows are claimed by one dispatcher at a time (`owner`); a
+/// claim whose owner stopped sending heartbeats may be taken over.
+pub trait CallbackTx {
+    /// The app's (or component's) push settings.
+    fn callback(&mut self, appid: &AppId) -> R<Option<CallbackConfig>>;
+    /// Saves push settings.
+    fn put_callback(&mut self, c: &CallbackConfig) -> R<()>;
+    /// Removes push settings and the app's undelivered pushes.
+    fn delete_callback(&mut self, appid: &AppId) -> R<()>;
+
+    /// Adds a push to the outbox and returns its id, larger than every
+    /// earlier one (`p.id` is ignored).
+    fn enqueue_push(&mut self, p: &Push) -> R<PushId>;
+    /// Claims for `owner` up to `limit` pushes, oldest first and at most
+    /// `per_app` of any one app, leaving out the apps in `skip`. A push is
+    /// free when unclaimed, or when its owner's last heartbeat is older than
+    /// `stale_before_ms`; pushes `owner` already holds are not returned.
+    fn claim_pushes(
+        &mut self,
+        owner: &str,
+        stale_before_ms: i64,
+        per_app: u32,
+        limit: u32,
+        skip: &[AppId],
+    ) -> R<Vec<Pending>>;
+    /// Records that `owner` is alive at `now_ms` (milliseconds, real time).
+    fn heartbeat(&mut self, owner: &str, now_ms: i64) -> R<()>;
+    /// Frees every claim not held by `owner` (a single-process store at start).
+    fn release_pushes(&mut self, owner: &str) -> R<()>;
+    /// Removes a push without delivering it.
+    fn drop_push(&mut self, id: PushId) -> R<()>;
+    /// How many pushes of the app wait in the outbox.
+    fn pending_pushes(&mut self, appid: &AppId) -> R<u64>;
+
+    /// Logs one try and returns its entry's id. The push leaves the outbox
+    /// when `d.last`; otherwise its tries so far become `d.attempt`.
+    fn record_delivery(&mut self, d: &Delivery) -> R<i64>;
+    /// The app's delivery log, newest first, entries with an id below
+    /// `before` (all when `None`), at most `limit`.
+    fn deliveries(&mut self, appid: &AppId, before: Option<i64>, limit: u32) -> R<Vec<Delivery>>;
+    /// Keeps only the app's newest `keep` log entries.
+    fn prune_deliveries(&mut self, appid: &AppId, keep: u32) -> R<()>;
+
+    /// Open sessions of any app whose last message was before `before`
+    /// (idle ones), oldest first, at most `limit`.
+    fn idle_sessions(&mut self, before: Timestamp, limit: u32) -> R<Vec<Session>>;
 }

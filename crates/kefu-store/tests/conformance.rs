@@ -395,6 +395,9 @@ use conversation::*;
 #[path = "conformance/platform.rs"]
 mod platform;
 use platform::*;
+#[path = "conformance/callback.rs"]
+mod callback;
+use callback::*;
 
 #[path = "conformance/shared.rs"]
 mod shared;
@@ -448,4 +451,17 @@ conformance!(sqlite, postgres:
     racing_session_creates_from_two_stores_open_one_session,
     racing_invitations_from_two_stores_send_one,
     concurrent_increments_from_two_stores_lose_no_update,
+    push_settings_are_saved_replaced_and_deleted_with_their_pushes,
+    push_ids_ascend_and_every_event_survives_the_outbox,
+    claims_take_the_oldest_free_pushes_within_their_limits,
+    claims_of_a_silent_owner_are_taken_over,
+    a_followers_later_push_waits_for_the_process_holding_an_earlier_one,
+    releasing_frees_every_claim_but_the_owners,
+    tries_count_until_the_last_removes_the_push,
+    the_delivery_log_pages_newest_first_and_prunes_the_oldest,
+    idle_sessions_are_the_quietest_of_every_app,
+    the_outbox_survives_reopening,
+    a_rejected_write_enqueues_nothing,
+    wipe_empties_the_push_tables_but_keeps_heartbeats,
+    racing_claims_from_two_stores_share_out_every_push_once,
 );

@@ -3,6 +3,7 @@
 
 use crate::cli_conversation::{self as conversation, FanAt, FanCmd, WorkerCmd};
 use crate::cli_platform::{self as platform, ComponentCmd};
+use crate::cli_push::{self as push, CallbackCmd};
 use crate::serve::{self, DbArgs, ServeArgs};
 use clap::{Parser, Subcommand};
 use kefu_api::control as c;
@@ -93,6 +94,26 @@ enum Command {
     Component {
         #[command(subcommand)]
         action: ComponentCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Pushes to the developer's server: set, show, remove.
+    Callback {
+        #[command(subcommand)]
+        action: CallbackCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// An app's delivery log, newest first.
+    Deliveries {
+        /// The app.
+        appid: String,
+        /// Only entries older than this entry id.
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
+        /// At most this many entries (default 100).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
         #[command(flatten)]
         remote: Remote,
     },
@@ -221,6 +242,13 @@ pub(crate) async fn run(args: Args) -> Result<(), String> {
         Command::Waitcase { fan, kf, remote } => conversation::waitcase(fan, kf, &control(&remote)).await,
         Command::Worker { action, remote } => conversation::worker(action, &control(&remote)).await,
         Command::Component { action, remote } => platform::component(action, &control(&remote)).await,
+        Command::Callback { action, remote } => push::callback(action, &control(&remote)).await,
+        Command::Deliveries {
+            appid,
+            before,
+            limit,
+            remote,
+        } => push::deliveries(&appid, before, limit, &control(&remote)).await,
         Command::WechatUser { wx, exists, remote } => {
             print(&control(&remote).set_wechat_user(&wx, exists).await.map_err(err)?)
         }

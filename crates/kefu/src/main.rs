@@ -4,6 +4,7 @@
 mod cli;
 mod cli_conversation;
 mod cli_platform;
+mod cli_push;
 mod serve;
 
 use clap::Parser;

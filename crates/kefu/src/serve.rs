@@ -97,6 +97,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     );
     let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;
+    // The outbox left by an earlier run resumes at once.
+    kefu_server::start_pushes(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("{}: {e}", args.listen))?;

@@ -6,6 +6,7 @@
 mod conversation;
 mod handlers;
 mod platform;
+mod push;
 
 use crate::error::ControlError;
 use crate::state::AppState;
@@ -44,6 +45,11 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             post(h::reject_invitation),
         )
         .route("/_kefu/apps/{appid}/kf/{kf_account}/status", put(h::set_status))
+        .route(
+            "/_kefu/apps/{appid}/callback",
+            put(push::configure).get(push::show).delete(push::remove),
+        )
+        .route("/_kefu/apps/{appid}/deliveries", get(push::deliveries))
         .route("/_kefu/wechat-users/{wx}", put(h::set_wechat_user))
         .route("/_kefu/components", post(platform::create))
         .route("/_kefu/components/{component_appid}", get(platform::show))

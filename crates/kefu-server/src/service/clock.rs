@@ -38,6 +38,10 @@ pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> Result<c
         })
         .await?;
     state.clock.set_offset(offset);
+    // Sessions the jump left idle close now, not at the next sweep.
+    if let Err(e) = super::sessions::sweep_idle(state).await {
+        tracing::warn!(error = %e, "cannot close idle sessions after a clock advance");
+    }
     Ok(clock(state))
 }
 

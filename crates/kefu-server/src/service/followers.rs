@@ -3,7 +3,8 @@
 //! action opens or resets the send window `kefu-core` says it does.
 
 use super::apps::{fan_state, load_app, wait_state};
-use super::sessions::live_session;
+use super::callbacks::push;
+use super::sessions::{current_session, end};
 use crate::error::ControlError;
 use crate::gen;
 use crate::state::AppState;
@@ -11,6 +12,7 @@ use kefu_api::control as c;
 use kefu_core::human::HumanError;
 use kefu_core::ids::{AppId, KfAccount, MsgId, OpenId};
 use kefu_core::message::{FollowerMsgType, Message, Opercode};
+use kefu_core::push::{self as pushes, PushEvent};
 use kefu_core::session::Fan;
 use kefu_core::window::Trigger;
 use kefu_core::{outgoing, queue, Timestamp};
@@ -49,7 +51,7 @@ fn subscribe(existing: Option<Fan>, appid: &AppId, openid: &OpenId, now: Timesta
 pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> CResult<c::Followed> {
     let openid = OpenId::new(req.openid.filter(|o| !o.is_empty()).unwrap_or_else(gen::openid));
     let (appid, now) = (AppId::new(appid), state.now());
-    state
+    let followed = state
         .store
         .write(move |tx| {
             load_app(tx, &appid)?;
@@ -64,6 +66,7 @@ pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> C
                     ..Fan::following(appid.clone(), openid.clone(), now)
                 }
             } else {
+                push(tx, &appid, &openid, now, PushEvent::Subscribe)?;
                 subscribe(existing, &appid, &openid, now)
             };
             tx.put_fan(&fan)?;
@@ -71,7 +74,9 @@ pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> C
                 openid: openid.to_string(),
             })
         })
-        .await
+        .await;
+    state.pushes.wake();
+    followed
 }
 
 /// `POST /_kefu/apps/{appid}/fans/{openid}/events`: `subscribe`,
@@ -84,26 +89,24 @@ pub(crate) async fn event(
 ) -> CResult<c::FanState> {
     let (appid, openid, now) = (AppId::new(appid), OpenId::new(openid), state.now());
     let event = req.event.to_ascii_lowercase();
-    if !["subscribe", "unsubscribe", "scan", "click"].contains(&event.as_str()) {
-        return Err(ControlError::BadRequest(format!("unknown event {:?}", req.event)));
-    }
-    state
+    let key = req.event_key.unwrap_or_default();
+    let pushed = match event.as_str() {
+        "subscribe" => PushEvent::Subscribe,
+        "unsubscribe" => PushEvent::Unsubscribe,
+        "scan" => PushEvent::Scan { key },
+        "click" => PushEvent::Click { key },
+        _ => return Err(ControlError::BadRequest(format!("unknown event {:?}", req.event))),
+    };
+    let fan = state
         .store
         .write(move |tx| {
             load_app(tx, &appid)?;
-            let fan = match event.as_str() {
-                "subscribe" => {
+            let fan = match &pushed {
+                PushEvent::Subscribe => {
                     let existing = tx.fan(&appid, &openid)?;
                     subscribe(existing, &appid, &openid, now)
                 }
-                "unsubscribe" => {
-                    let mut fan = following(tx, &appid, &openid)?;
-                    fan.subscribed = false;
-                    fan.contact.close();
-                    tx.delete_session(&appid, &openid)?;
-                    tx.delete_waitcase(&appid, &openid)?;
-                    fan
-                }
+                PushEvent::Unsubscribe => unsubscribe(tx, &appid, &openid, now)?,
                 _ => {
                     let mut fan = following(tx, &appid, &openid)?;
                     fan.contact.open(Trigger::Event, now);
@@ -111,19 +114,44 @@ pub(crate) async fn event(
                 }
             };
             tx.put_fan(&fan)?;
+            push(tx, &appid, &openid, now, pushed.clone())?;
+            if let PushEvent::Unsubscribe = pushed {
+                // The session ends after the unfollow is reported.
+                if let Some(s) = current_session(tx, &appid, &openid, now)? {
+                    end(tx, &s, now)?;
+                }
+            }
             Ok(fan_state(&fan))
         })
-        .await
+        .await;
+    state.pushes.wake();
+    fan
 }
 
-fn follower_message(req: &c::FollowerMessage) -> CResult<(FollowerMsgType, serde_json::Value, String)> {
+/// The follower leaves: their wait and every window end (the session is
+/// ended by the caller, after the unfollow is pushed).
+fn unsubscribe(tx: &mut dyn Tx, appid: &AppId, openid: &OpenId, now: Timestamp) -> CResult<Fan> {
+    let mut fan = following(tx, appid, openid)?;
+    // An idle session closes (and is reported) before the unfollow.
+    current_session(tx, appid, openid, now)?;
+    fan.subscribed = false;
+    fan.contact.close();
+    tx.delete_waitcase(appid, openid)?;
+    Ok(fan)
+}
+
+/// A follower's message: its type, its detail, its record text, and what a
+/// push carries (the text, or the media id).
+type Written = (FollowerMsgType, serde_json::Value, String, String);
+
+fn follower_message(req: &c::FollowerMessage) -> CResult<Written> {
     let t = FollowerMsgType::parse(&req.msgtype)
         .ok_or_else(|| ControlError::BadRequest("msgtype is text, image, voice or video".into()))?;
     if t == FollowerMsgType::Text {
         let content = req.content.clone().filter(|c| !c.is_empty());
         let content = content.ok_or_else(|| ControlError::BadRequest("a text message needs content".into()))?;
         let text = outgoing::record_text("text", &content);
-        return Ok((t, serde_json::json!({ "content": content }), text));
+        return Ok((t, serde_json::json!({ "content": content }), text, content));
     }
     let media_id = req
         .media_id
@@ -134,28 +162,31 @@ fn follower_message(req: &c::FollowerMessage) -> CResult<(FollowerMsgType, serde
         t,
         serde_json::json!({ "media_id": media_id }),
         outgoing::record_text(t.as_str(), ""),
+        media_id,
     ))
 }
 
 /// `POST /_kefu/apps/{appid}/fans/{openid}/messages`: the follower writes.
 /// It opens the 48-hour window; inside a session it reaches the kf (a 2003
-/// record); while waiting it updates `latest_time`.
+/// record) and is not pushed; otherwise it is pushed to the developer, and
+/// while waiting it updates `latest_time`.
 pub(crate) async fn write(
     state: &AppState,
     appid: String,
     openid: String,
     req: c::FollowerMessage,
 ) -> CResult<c::Sent> {
-    let (msgtype, detail, text) = follower_message(&req)?;
+    let (msgtype, detail, text, content) = follower_message(&req)?;
     let (appid, openid, now) = (AppId::new(appid), OpenId::new(openid), state.now());
-    state
+    let sent = state
         .store
         .write(move |tx| {
             load_app(tx, &appid)?;
             let mut fan = following(tx, &appid, &openid)?;
             fan.contact.open(Trigger::Message, now);
             tx.put_fan(&fan)?;
-            let session = live_session(tx, &appid, &openid, now)?;
+            let session = current_session(tx, &appid, &openid, now)?;
+            let pushed = pushes::pushes_message(session.is_some());
             if let Some(mut s) = session.clone() {
                 s.last_msg_at = now;
                 tx.put_session(&s)?;
@@ -174,9 +205,19 @@ pub(crate) async fn write(
                 detail: detail.to_string(),
                 time: now,
             })?;
+            if pushed {
+                let event = PushEvent::Message {
+                    msgid,
+                    msgtype,
+                    content: content.clone(),
+                };
+                push(tx, &appid, &openid, now, event)?;
+            }
             Ok(c::Sent { msgid: msgid.0 })
         })
-        .await
+        .await;
+    state.pushes.wake();
+    sent
 }
 
 /// `POST /_kefu/apps/{appid}/waitcase`: the follower waits for customer
@@ -195,7 +236,7 @@ pub(crate) async fn enqueue(state: &AppState, appid: String, req: c::Enqueue) ->
                 }
                 None => None,
             };
-            let session = live_session(tx, &appid, &openid, now)?;
+            let session = current_session(tx, &appid, &openid, now)?;
             let existing = tx.waitcase(&appid, &openid)?;
             let w = queue::enqueue(&fan, session.as_ref(), existing, named, now)?;
             tx.put_waitcase(&w)?;

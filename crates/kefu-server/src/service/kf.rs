@@ -1,12 +1,12 @@
 //! Kf accounts: add, update, delete, avatar, invitations and the two lists.
 
-use super::{enabled_app, find_kf};
+use super::{enabled_app, find_kf, sessions};
 use crate::error::ApiError;
 use crate::state::AppState;
 use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList};
 use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::{self, AddContext, Invitation, InviteeFacts, KfRecord};
-use kefu_core::session;
+use kefu_core::session::{self, IDLE_CLOSE_SECS};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::HeadImage;
 use kefu_store::Tx;
@@ -48,15 +48,26 @@ pub(crate) async fn update(state: &AppState, caller: &AppId, req: KfAccountReque
 
 /// `kfaccount/del`: 65401; the account's sessions close and its invitation goes.
 pub(crate) async fn delete(state: &AppState, caller: &AppId, account: String) -> Result<(), ApiError> {
-    let appid = caller.clone();
+    let (appid, now) = (caller.clone(), state.now());
     state
         .store
         .write(move |tx| {
             let app = enabled_app(tx, &appid)?;
             let rec = find_kf(tx, &app, &account)?;
-            Ok(tx.delete_kf(&appid, &rec.account)?)
+            // Each open session of the account closes, and is reported.
+            for s in tx.sessions(&appid)?.into_iter().filter(|s| s.kf_account == rec.account) {
+                let at = if s.is_live(now) {
+                    now
+                } else {
+                    s.last_msg_at.plus(IDLE_CLOSE_SECS)
+                };
+                sessions::end(tx, &s, at)?;
+            }
+            Ok::<_, ApiError>(tx.delete_kf(&appid, &rec.account)?)
         })
-        .await
+        .await?;
+    state.pushes.wake();
+    Ok(())
 }
 
 /// The content type of a JPEG or PNG file, judged by its first bytes.

@@ -3,6 +3,7 @@
 //! decide, and writes the result; a rejected closure changes nothing.
 
 pub(crate) mod apps;
+pub(crate) mod callbacks;
 pub(crate) mod clock;
 pub(crate) mod components;
 pub(crate) mod credentials;

@@ -1,7 +1,7 @@
 //! Session control on the WeChat side: create, close, and the three reads
 //! (a follower's session, an account's sessions, the waiting queue).
 
-use super::{enabled_app, find_kf};
+use super::{callbacks, enabled_app, find_kf};
 use crate::error::ApiError;
 use crate::state::AppState;
 use kefu_api::conversation::{KfSessionInfo, SessionItem, SessionList, WaitCaseItem, WaitCaseList};
@@ -9,8 +9,9 @@ use kefu_api::wechat::KfSessionRequest;
 use kefu_core::app::App;
 use kefu_core::ids::{AppId, KfAccount, OpenId};
 use kefu_core::kf::KfRecord;
+use kefu_core::push::PushEvent;
 use kefu_core::queue::WAITCASE_PAGE;
-use kefu_core::session::{self, CreateOutcome, Fan, Session};
+use kefu_core::session::{self, CreateOutcome, Fan, Session, IDLE_CLOSE_SECS};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::{StoreError, Tx};
 
@@ -22,6 +23,78 @@ pub(crate) fn live_session(
     now: Timestamp,
 ) -> Result<Option<Session>, StoreError> {
     Ok(session::live(tx.session(appid, openid)?, now))
+}
+
+/// The follower's session as of `now`, inside a write: an idle one is
+/// closed here, and its `kf_close_session` pushed at the moment it timed out.
+pub(crate) fn current_session(
+    tx: &mut dyn Tx,
+    appid: &AppId,
+    openid: &OpenId,
+    now: Timestamp,
+) -> Result<Option<Session>, StoreError> {
+    match tx.session(appid, openid)? {
+        Some(s) if !s.is_live(now) => {
+            end(tx, &s, s.last_msg_at.plus(IDLE_CLOSE_SECS))?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Closes a session and pushes `kf_close_session` as of `at`.
+pub(crate) fn end(tx: &mut dyn Tx, s: &Session, at: Timestamp) -> Result<(), StoreError> {
+    tx.delete_session(&s.appid, &s.openid)?;
+    let event = PushEvent::KfCloseSession {
+        kf: s.kf_account.clone(),
+    };
+    callbacks::push(tx, &s.appid, &s.openid, at, event)
+}
+
+/// Opens a session (the follower leaves the queue) and pushes `kf_create_session`.
+pub(crate) fn begin(tx: &mut dyn Tx, s: &Session) -> Result<(), StoreError> {
+    tx.delete_waitcase(&s.appid, &s.openid)?;
+    tx.put_session(s)?;
+    let event = PushEvent::KfCreateSession {
+        kf: s.kf_account.clone(),
+    };
+    callbacks::push(tx, &s.appid, &s.openid, s.created_at, event)
+}
+
+/// Most idle sessions one sweep closes.
+const SWEEP_BATCH: u32 = 500;
+
+/// Closes the sessions (of every app) that have been idle for 30 minutes,
+/// pushing `kf_close_session` for each; answers how many closed.
+pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.now();
+    let before = session::live_since(now);
+    // A read first: most sweeps find nothing and need no write.
+    let idle = state
+        .store
+        .read(move |tx| tx.idle_sessions(before, SWEEP_BATCH))
+        .await?;
+    if idle.is_empty() {
+        return Ok(0);
+    }
+    let closed = state
+        .store
+        .write(move |tx| {
+            let mut closed = 0;
+            for s in &idle {
+                // Another instance may have closed it, or a message revived it.
+                if let Some(cur) = tx.session(&s.appid, &s.openid)?.filter(|cur| !cur.is_live(now)) {
+                    end(tx, &cur, cur.last_msg_at.plus(IDLE_CLOSE_SECS))?;
+                    closed += 1;
+                }
+            }
+            Ok::<_, StoreError>(closed)
+        })
+        .await?;
+    if closed > 0 {
+        state.pushes.wake();
+    }
+    Ok(closed)
 }
 
 /// The kf account a request names, `None` when malformed or unknown.
@@ -47,7 +120,7 @@ fn parties(tx: &mut dyn Tx, appid: &AppId, req: &KfSessionRequest, now: Timestam
     Ok(Parties {
         kf,
         fan: tx.fan(appid, &openid)?,
-        current: live_session(tx, appid, &openid, now)?,
+        current: current_session(tx, appid, &openid, now)?,
     })
 }
 
@@ -60,14 +133,13 @@ pub(crate) async fn create(state: &AppState, caller: &AppId, req: KfSessionReque
         .write(move |tx| {
             let p = parties(tx, &appid, &req, now)?;
             match session::check_create(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref(), now)? {
-                CreateOutcome::Exists => Ok(()),
-                CreateOutcome::Open(s) => {
-                    tx.delete_waitcase(&appid, &s.openid)?;
-                    Ok(tx.put_session(&s)?)
-                }
+                CreateOutcome::Exists => Ok::<_, ApiError>(()),
+                CreateOutcome::Open(s) => Ok(begin(tx, &s)?),
             }
         })
-        .await
+        .await?;
+    state.pushes.wake();
+    Ok(())
 }
 
 /// `kfsession/close`: 65401, 40003, 65413, 65414.
@@ -78,9 +150,14 @@ pub(crate) async fn close(state: &AppState, caller: &AppId, req: KfSessionReques
         .write(move |tx| {
             let p = parties(tx, &appid, &req, now)?;
             session::check_close(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref())?;
-            Ok(tx.delete_session(&appid, &OpenId::new(req.openid.clone()))?)
+            match &p.current {
+                Some(s) => Ok::<_, ApiError>(end(tx, s, now)?),
+                None => Ok(()),
+            }
         })
-        .await
+        .await?;
+    state.pushes.wake();
+    Ok(())
 }
 
 /// `getsession?openid=`: 40003 for a user the app does not know; an empty

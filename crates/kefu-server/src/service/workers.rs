@@ -2,7 +2,8 @@
 //! in the customer-service client, hand a session over, close it.
 
 use super::apps::{load_app, session_state};
-use super::sessions::live_session;
+use super::callbacks::push;
+use super::sessions::{begin, current_session, end};
 use crate::error::ControlError;
 use crate::state::AppState;
 use kefu_api::control as c;
@@ -11,6 +12,7 @@ use kefu_core::ids::{AppId, KfAccount, MsgId, OpenId};
 use kefu_core::kf::KfRecord;
 use kefu_core::message::{Message, Opercode};
 use kefu_core::outgoing::{self, MAX_TEXT_BYTES};
+use kefu_core::push::PushEvent;
 use kefu_core::session::{self, Session};
 use kefu_core::{queue, Timestamp};
 use kefu_store::Tx;
@@ -24,7 +26,7 @@ fn load_kf(tx: &mut dyn Tx, appid: &AppId, account: &KfAccount) -> CResult<KfRec
 
 /// The live session `kf` holds with the follower.
 fn held(tx: &mut dyn Tx, kf: &KfRecord, openid: &OpenId, now: Timestamp) -> CResult<Session> {
-    let current = live_session(tx, &kf.appid, openid, now)?;
+    let current = current_session(tx, &kf.appid, openid, now)?;
     Ok(session::held_by(current, &kf.account)?)
 }
 
@@ -47,18 +49,21 @@ impl WorkerCall {
 pub(crate) async fn accept(state: &AppState, who: WorkerCall, req: c::Accept) -> CResult<c::SessionState> {
     let ((appid, account), now) = (who.ids(), state.now());
     let openid = req.openid.filter(|o| !o.is_empty()).map(OpenId::new);
-    state
+    let accepted = state
         .store
         .write(move |tx| {
             let kf = load_kf(tx, &appid, &account)?;
             let waiting = tx.waitcases(&appid)?;
             let case = queue::pick(&waiting, &kf.account, openid.as_ref())?;
             let s = queue::accept(&kf, case, now)?;
-            tx.delete_waitcase(&appid, &s.openid)?;
-            tx.put_session(&s)?;
+            // A stale idle session of the follower is closed first.
+            current_session(tx, &appid, &s.openid, now)?;
+            begin(tx, &s)?;
             Ok(session_state(&s))
         })
-        .await
+        .await;
+    state.pushes.wake();
+    accepted
 }
 
 /// `POST .../kf/{kf_account}/messages`: the worker replies inside their
@@ -105,7 +110,7 @@ pub(crate) async fn reply(state: &AppState, who: WorkerCall, req: c::WorkerMessa
 pub(crate) async fn transfer(state: &AppState, who: WorkerCall, req: c::Transfer) -> CResult<c::SessionState> {
     let ((appid, account), now) = (who.ids(), state.now());
     let (openid, to) = (OpenId::new(req.openid), KfAccount::new(req.to));
-    state
+    let moved = state
         .store
         .write(move |tx| {
             let kf = load_kf(tx, &appid, &account)?;
@@ -113,9 +118,16 @@ pub(crate) async fn transfer(state: &AppState, who: WorkerCall, req: c::Transfer
             let to = tx.kf(&appid, &to)?.ok_or(ControlError::NotFound("kf account"))?;
             let moved = session::transfer(s, &to, now)?;
             tx.put_session(&moved)?;
+            let event = PushEvent::KfSwitchSession {
+                from: kf.account.clone(),
+                to: moved.kf_account.clone(),
+            };
+            push(tx, &appid, &openid, now, event)?;
             Ok(session_state(&moved))
         })
-        .await
+        .await;
+    state.pushes.wake();
+    moved
 }
 
 /// `POST .../kf/{kf_account}/close`: the worker ends the session.
@@ -126,8 +138,10 @@ pub(crate) async fn close(state: &AppState, who: WorkerCall, req: c::CloseSessio
         .store
         .write(move |tx| {
             let kf = load_kf(tx, &appid, &account)?;
-            held(tx, &kf, &openid, now)?;
-            Ok(tx.delete_session(&appid, &openid)?)
+            let s = held(tx, &kf, &openid, now)?;
+            Ok::<_, ControlError>(end(tx, &s, now)?)
         })
-        .await
+        .await?;
+    state.pushes.wake();
+    Ok(())
 }

@@ -4,6 +4,8 @@
 //! `KEFU_TEST_BACKEND=postgres` (each test in a fresh schema).
 
 mod support;
+// A developer's server that receives pushes.
+mod receiver;
 // The PostgreSQL schema-per-test helper the store's own tests use.
 #[path = "../../../kefu-store/tests/common/mod.rs"]
 mod pg;
@@ -16,6 +18,8 @@ mod invite;
 mod kf_accounts;
 mod platform;
 mod props;
+mod push_delivery;
+mod pushes;
 mod races;
 mod records;
 mod send;

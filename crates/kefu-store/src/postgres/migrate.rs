@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_conversation.sql")),
     (3, include_str!("../../migrations/postgres/0003_platform.sql")),
+    (4, include_str!("../../migrations/postgres/0004_callbacks.sql")),
 ];
 
 /// First key of kefu's advisory locks (the bytes of "kefu"); the second is

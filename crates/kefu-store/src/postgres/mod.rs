@@ -41,6 +41,7 @@ mod exec;
 mod migrate;
 #[macro_use]
 mod rows;
+mod callback;
 mod conversation;
 mod platform;
 mod tx;

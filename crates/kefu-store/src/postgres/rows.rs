@@ -5,10 +5,12 @@
 use crate::codec::{decode_list, decode_quotas, decode_sets};
 use crate::StoreError;
 use kefu_core::app::{AccountType, App};
+use kefu_core::callback::{CallbackConfig, Format, Mode};
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::{Invitation, KfRecord};
 use kefu_core::message::{Message, Opercode};
 use kefu_core::platform::{Authorization, Component, Ticket};
+use kefu_core::push::{Delivery, Outcome, Pending, Push, PushEvent, PushId};
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
@@ -233,5 +235,81 @@ pub(super) fn counter_row(r: &Row) -> R<Counter> {
         window_start: Timestamp(get(r, 0)?),
         count: get_u32(r, 1)?,
         last_at: Timestamp(get(r, 2)?),
+    })
+}
+
+macro_rules! callback_cols {
+    () => {
+        "appid, url, token, encoding_aes_key, mode, format, updated_at"
+    };
+}
+
+pub(super) fn callback_row(r: &Row) -> R<CallbackConfig> {
+    let (mode, format): (String, String) = (get(r, 4)?, get(r, 5)?);
+    Ok(CallbackConfig {
+        appid: AppId::new(get::<String>(r, 0)?),
+        url: get(r, 1)?,
+        token: get(r, 2)?,
+        encoding_aes_key: get(r, 3)?,
+        mode: Mode::parse(&mode).ok_or_else(|| StoreError::Corrupt(format!("callback mode {mode}")))?,
+        format: Format::parse(&format).ok_or_else(|| StoreError::Corrupt(format!("callback format {format}")))?,
+        updated_at: Timestamp(get(r, 6)?),
+    })
+}
+
+macro_rules! push_cols {
+    () => {
+        "id, appid, openid, created_at, nonce, event, msgid, a, b, attempts"
+    };
+}
+
+pub(super) fn pending_row(r: &Row) -> R<Pending> {
+    let name: String = get(r, 5)?;
+    let msgid = get::<Option<i64>>(r, 6)?.map(MsgId);
+    let event = PushEvent::from_parts(&name, msgid, get(r, 7)?, get(r, 8)?)
+        .ok_or_else(|| StoreError::Corrupt(format!("push event {name}")))?;
+    let push = Push {
+        id: PushId(get(r, 0)?),
+        appid: AppId::new(get::<String>(r, 1)?),
+        openid: OpenId::new(get::<String>(r, 2)?),
+        created_at: Timestamp(get(r, 3)?),
+        // Stored bit-cast: the u64 as it was.
+        nonce: get::<i64>(r, 4)? as u64,
+        event,
+    };
+    Ok(Pending {
+        push,
+        attempts: get_u32(r, 9)?,
+    })
+}
+
+macro_rules! delivery_cols {
+    () => {
+        "id, push_id, appid, openid, event, attempt, at, url, request, status, response, latency_ms, outcome, detail, last"
+    };
+}
+
+pub(super) fn delivery_row(r: &Row) -> R<Delivery> {
+    let status = get::<Option<i64>>(r, 9)?
+        .map(|s| u16::try_from(s).map_err(|_| StoreError::Corrupt(format!("delivery status {s}"))))
+        .transpose()?;
+    let latency: i64 = get(r, 11)?;
+    let outcome: String = get(r, 12)?;
+    Ok(Delivery {
+        id: get(r, 0)?,
+        push_id: PushId(get(r, 1)?),
+        appid: AppId::new(get::<String>(r, 2)?),
+        openid: OpenId::new(get::<String>(r, 3)?),
+        event: get(r, 4)?,
+        attempt: get_u32(r, 5)?,
+        at: Timestamp(get(r, 6)?),
+        url: get(r, 7)?,
+        request: get(r, 8)?,
+        status,
+        response: get(r, 10)?,
+        latency_ms: u64::try_from(latency).map_err(|_| StoreError::Corrupt(format!("delivery latency {latency}")))?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("delivery outcome {outcome}")))?,
+        detail: get(r, 13)?,
+        last: get(r, 14)?,
     })
 }

@@ -353,12 +353,15 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn wipe(&mut self) -> R<()> {
+        // Heartbeats (`push_instances`) stay: they say which dispatchers are
+        // alive, and without them a live one's next claims would look abandoned.
         self.batch(
             "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
              DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
              DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;
              DELETE FROM waitcases; DELETE FROM messages; DELETE FROM components;
-             DELETE FROM tickets; DELETE FROM authorizations;",
+             DELETE FROM tickets; DELETE FROM authorizations;
+             DELETE FROM callbacks; DELETE FROM outbox; DELETE FROM deliveries;",
         )
     }
 }

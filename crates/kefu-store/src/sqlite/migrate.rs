@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_conversation.sql")),
     (3, include_str!("../../migrations/sqlite/0003_platform.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_callbacks.sql")),
 ];
 
 /// Applies pending migrations; returns how many ran.

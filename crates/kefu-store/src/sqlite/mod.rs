@@ -11,6 +11,7 @@
 
 #[macro_use]
 mod rows;
+mod callback;
 mod conversation;
 mod migrate;
 mod platform;

@@ -1,12 +1,17 @@
 //! Column lists and row decoders: one place that knows how each table's
-//! row maps to a `kefu-core` type.
+//! row maps to a `kefu-core` type. The push tables' decoders return
+//! [`Decoded`]: a value that does not fit its domain type (an unknown event
+//! or outcome) is [`StoreError::Corrupt`], apart from SQLite's own errors.
 
 use crate::codec::{decode_list, decode_quotas, decode_sets};
+use crate::StoreError;
 use kefu_core::app::{AccountType, App};
+use kefu_core::callback::{CallbackConfig, Format, Mode};
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};
 use kefu_core::kf::{Invitation, KfRecord};
 use kefu_core::message::{Message, Opercode};
 use kefu_core::platform::{Authorization, Component, Ticket};
+use kefu_core::push::{Delivery, Outcome, Pending, Push, PushEvent, PushId};
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
@@ -221,4 +226,102 @@ pub(super) fn authorization_row(r: &Row<'_>) -> rusqlite::Result<Authorization> 
         previous_refresh: previous,
         current_token: r.get::<_, Option<String>>(7)?.map(AccessToken::new),
     })
+}
+
+/// A row read by SQLite (outer) and decoded into its domain type (inner).
+pub(super) type Decoded<T> = rusqlite::Result<Result<T, StoreError>>;
+
+fn corrupt<T>(what: &str, value: impl std::fmt::Display) -> Decoded<T> {
+    Ok(Err(StoreError::Corrupt(format!("{what} {value}"))))
+}
+
+macro_rules! callback_cols {
+    () => {
+        "appid, url, token, encoding_aes_key, mode, format, updated_at"
+    };
+}
+
+pub(super) fn callback_row(r: &Row<'_>) -> Decoded<CallbackConfig> {
+    let (mode, format): (String, String) = (r.get(4)?, r.get(5)?);
+    let Some(mode) = Mode::parse(&mode) else {
+        return corrupt("callback mode", mode);
+    };
+    let Some(format) = Format::parse(&format) else {
+        return corrupt("callback format", format);
+    };
+    Ok(Ok(CallbackConfig {
+        appid: AppId::new(r.get::<_, String>(0)?),
+        url: r.get(1)?,
+        token: r.get(2)?,
+        encoding_aes_key: r.get(3)?,
+        mode,
+        format,
+        updated_at: Timestamp(r.get(6)?),
+    }))
+}
+
+macro_rules! push_cols {
+    () => {
+        "id, appid, openid, created_at, nonce, event, msgid, a, b, attempts"
+    };
+}
+
+pub(super) fn pending_row(r: &Row<'_>) -> Decoded<Pending> {
+    let name: String = r.get(5)?;
+    let msgid = r.get::<_, Option<i64>>(6)?.map(MsgId);
+    let Some(event) = PushEvent::from_parts(&name, msgid, r.get(7)?, r.get(8)?) else {
+        return corrupt("push event", name);
+    };
+    let push = Push {
+        id: PushId(r.get(0)?),
+        appid: AppId::new(r.get::<_, String>(1)?),
+        openid: OpenId::new(r.get::<_, String>(2)?),
+        created_at: Timestamp(r.get(3)?),
+        // Stored bit-cast: the u64 as it was.
+        nonce: r.get::<_, i64>(4)? as u64,
+        event,
+    };
+    Ok(Ok(Pending {
+        push,
+        attempts: r.get(9)?,
+    }))
+}
+
+macro_rules! delivery_cols {
+    () => {
+        "id, push_id, appid, openid, event, attempt, at, url, request, status, response, latency_ms, outcome, detail, last"
+    };
+}
+
+pub(super) fn delivery_row(r: &Row<'_>) -> Decoded<Delivery> {
+    let status: Option<i64> = r.get(9)?;
+    let status = match status.map(u16::try_from).transpose() {
+        Ok(status) => status,
+        Err(_) => return corrupt("delivery status", status.unwrap_or_default()),
+    };
+    let latency: i64 = r.get(11)?;
+    let Ok(latency_ms) = u64::try_from(latency) else {
+        return corrupt("delivery latency", latency);
+    };
+    let outcome: String = r.get(12)?;
+    let Some(outcome) = Outcome::parse(&outcome) else {
+        return corrupt("delivery outcome", outcome);
+    };
+    Ok(Ok(Delivery {
+        id: r.get(0)?,
+        push_id: PushId(r.get(1)?),
+        appid: AppId::new(r.get::<_, String>(2)?),
+        openid: OpenId::new(r.get::<_, String>(3)?),
+        event: r.get(4)?,
+        attempt: r.get(5)?,
+        at: Timestamp(r.get(6)?),
+        url: r.get(7)?,
+        request: r.get(8)?,
+        status,
+        response: r.get(10)?,
+        latency_ms,
+        outcome,
+        detail: r.get(13)?,
+        last: r.get(14)?,
+    }))
 }

@@ -369,13 +369,16 @@ impl Tx for SqliteTx<'_> {
 
     fn wipe(&mut self) -> R<()> {
         self.wrote.set(true);
+        // Heartbeats (`push_instances`) stay: they say which dispatchers are
+        // alive, and without them a live one's next claims would look abandoned.
         self.conn
             .execute_batch(
                 "DELETE FROM meta; DELETE FROM apps; DELETE FROM tokens; DELETE FROM current_tokens;
                  DELETE FROM counters; DELETE FROM kf_accounts; DELETE FROM headimgs;
                  DELETE FROM wechat_users; DELETE FROM fans; DELETE FROM sessions;
                  DELETE FROM waitcases; DELETE FROM messages; DELETE FROM components;
-                 DELETE FROM tickets; DELETE FROM authorizations;",
+                 DELETE FROM tickets; DELETE FROM authorizations;
+                 DELETE FROM callbacks; DELETE FROM outbox; DELETE FROM deliveries;",
             )
             .map_err(backend)
     }

@@ -10,5 +10,12 @@ mod outage;
 // The PostgreSQL schema-per-test helper the store's own tests use.
 #[path = "../../../kefu-store/tests/common/mod.rs"]
 mod pg;
+mod push_cli;
+mod push_durability;
+// The developer's server the server's push tests use (not every answer it
+// can give is used here).
+#[allow(dead_code)]
+#[path = "../../../kefu-server/tests/it/receiver.rs"]
+mod receiver;
 mod startup;
 mod support;

@@ -1,0 +1,286 @@
+//! The bodies of WeChat's message push in both of its formats: rendering
+//! what kefu pushes (plain, safe-mode, compatible-mode, encrypted reply) and
+//! reading what a developer's server answers, so the pusher and any receiver
+//! agree on the bytes.
+//!
+//! XML puts text in CDATA and numbers bare; JSON keeps the fields in the
+//! given order. Reading flattens nested elements or objects with a dot
+//! (`TransInfo.KfAccount`).
+
+use std::fmt;
+
+use super::Format;
+
+/// A field's value: text, or a number written bare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text: CDATA in XML, a string in JSON.
+    Text(String),
+    /// A number: bare in both formats.
+    Number(i64),
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Value::Text(text.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Self {
+        Value::Text(text)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(number: i64) -> Self {
+        Value::Number(number)
+    }
+}
+
+/// A message's fields in wire order.
+pub type Fields = Vec<(&'static str, Value)>;
+
+/// A body being written, field by field.
+struct Body {
+    format: Format,
+    out: String,
+}
+
+impl Body {
+    /// Opens `<xml>` or `{`.
+    fn new(format: Format) -> Self {
+        let out = match format {
+            Format::Xml => "<xml>".to_owned(),
+            Format::Json => "{".to_owned(),
+        };
+        Body { format, out }
+    }
+
+    /// Adds one field.
+    fn field(&mut self, key: &str, value: &Value) -> &mut Self {
+        match value {
+            Value::Text(text) => self.text(key, text),
+            Value::Number(number) => self.number(key, *number),
+        }
+    }
+
+    /// Adds a text field.
+    fn text(&mut self, key: &str, text: &str) -> &mut Self {
+        let rendered = match self.format {
+            Format::Xml => format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>")),
+            Format::Json => json_string(text),
+        };
+        self.raw(key, &rendered)
+    }
+
+    /// Adds a number field.
+    fn number(&mut self, key: &str, number: i64) -> &mut Self {
+        self.raw(key, &number.to_string())
+    }
+
+    /// Adds a field whose value is already rendered.
+    fn raw(&mut self, key: &str, rendered: &str) -> &mut Self {
+        match self.format {
+            Format::Xml => self.out.push_str(&format!("<{key}>{rendered}</{key}>")),
+            Format::Json => {
+                if self.out.len() > 1 {
+                    self.out.push(',');
+                }
+                self.out.push_str(&format!("{}:{rendered}", json_string(key)));
+            }
+        }
+        self
+    }
+
+    /// Closes the body.
+    fn finish(&mut self) -> String {
+        self.out.push_str(match self.format {
+            Format::Xml => "</xml>",
+            Format::Json => "}",
+        });
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// A JSON string literal, escaped by serde_json.
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_owned()).to_string()
+}
+
+/// A plaintext body: the fields in order.
+pub fn render(format: Format, fields: &[(&str, Value)]) -> String {
+    let mut body = Body::new(format);
+    for (key, value) in fields {
+        body.field(key, value);
+    }
+    body.finish()
+}
+
+/// A safe-mode push: only `ToUserName` and `Encrypt`.
+pub fn render_safe(format: Format, to_user: &str, encrypt: &str) -> String {
+    Body::new(format)
+        .text("ToUserName", to_user)
+        .text("Encrypt", encrypt)
+        .finish()
+}
+
+/// A compatible-mode push: the plaintext fields, then `Encrypt`.
+pub fn render_compatible(format: Format, fields: &[(&str, Value)], encrypt: &str) -> String {
+    let mut body = Body::new(format);
+    for (key, value) in fields {
+        body.field(key, value);
+    }
+    body.text("Encrypt", encrypt).finish()
+}
+
+/// An encrypted reply: `Encrypt`, `MsgSignature`, `TimeStamp`, `Nonce`.
+pub fn render_encrypted_reply(
+    format: Format,
+    encrypt: &str,
+    msg_signature: &str,
+    timestamp: i64,
+    nonce: &str,
+) -> String {
+    Body::new(format)
+        .text("Encrypt", encrypt)
+        .text("MsgSignature", msg_signature)
+        .number("TimeStamp", timestamp)
+        .text("Nonce", nonce)
+        .finish()
+}
+
+/// True for a reply that asks nothing: empty, blank, or `success`.
+pub fn is_empty_reply(body: &str) -> bool {
+    let body = body.trim();
+    body.is_empty() || body == "success"
+}
+
+/// A read body: flattened keys and their text, in document order (a key
+/// repeats when an element or array does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed(Vec<(String, String)>);
+
+impl Parsed {
+    /// The first value under `key` (`TransInfo.KfAccount` for nested ones).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value under `key`, in order.
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// All pairs, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// Adds a pair.
+    pub(super) fn push(&mut self, key: String, value: String) {
+        self.0.push((key, value));
+    }
+}
+
+/// Why a body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// No root element (empty or text only).
+    NoRoot,
+    /// Broken XML at this byte offset.
+    Malformed {
+        /// Byte offset of the fault.
+        at: usize,
+        /// What was wrong.
+        what: &'static str,
+    },
+    /// A close tag that does not match its open tag.
+    Mismatch {
+        /// The open tag's name.
+        open: String,
+        /// The close tag's name.
+        close: String,
+    },
+    /// Not JSON.
+    Json(String),
+    /// JSON, but not an object.
+    NotObject,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::NoRoot => f.write_str("XML has no root element"),
+            ParseError::Malformed { at, what } => write!(f, "malformed XML at byte {at}: {what}"),
+            ParseError::Mismatch { open, close } => write!(f, "XML element <{open}> closed by </{close}>"),
+            ParseError::Json(err) => write!(f, "invalid JSON: {err}"),
+            ParseError::NotObject => f.write_str("JSON body is not an object"),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Reads a body: the root's children (XML) or the object's members (JSON).
+pub fn parse(format: Format, body: &str) -> Result<Parsed, ParseError> {
+    match format {
+        Format::Xml => super::xml::parse(body),
+        Format::Json => parse_json(body),
+    }
+}
+
+/// Reads a JSON object, flattening nested objects and arrays.
+fn parse_json(body: &str) -> Result<Parsed, ParseError> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let serde_json::Value::Object(members) = value else {
+        return Err(ParseError::NotObject);
+    };
+    let mut parsed = Parsed::default();
+    for (key, value) in members {
+        flatten(&mut parsed, key, value);
+    }
+    Ok(parsed)
+}
+
+/// Adds `value` under `key`: scalars as text, objects as `key.member`,
+/// arrays as repeats of `key`.
+fn flatten(parsed: &mut Parsed, key: String, value: serde_json::Value) {
+    use serde_json::Value as J;
+    match value {
+        J::String(text) => parsed.push(key, text),
+        J::Number(number) => parsed.push(key, number.to_string()),
+        J::Bool(flag) => parsed.push(key, flag.to_string()),
+        J::Null => parsed.push(key, String::new()),
+        J::Array(items) => items.into_iter().for_each(|item| flatten(parsed, key.clone(), item)),
+        J::Object(members) => {
+            for (member, value) in members {
+                flatten(parsed, format!("{key}.{member}"), value);
+            }
+        }
+    }
+}
+
+/// The encrypted part of a body, as a receiver needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// The `Encrypt` value.
+    pub encrypt: String,
+    /// `MsgSignature` (in encrypted replies; pushes carry it in the URL).
+    pub msg_signature: Option<String>,
+    /// `TimeStamp`.
+    pub timestamp: Option<String>,
+    /// `Nonce`.
+    pub nonce: Option<String>,
+}
+
+/// The envelope of a read body, when it has an `Encrypt` field.
+pub fn envelope(parsed: &Parsed) -> Option<Envelope> {
+    let text = |key: &str| parsed.get(key).map(str::to_owned);
+    Some(Envelope {
+        encrypt: text("Encrypt")?,
+        msg_signature: text("MsgSignature"),
+        timestamp: text("TimeStamp"),
+        nonce: text("Nonce"),
+    })
+}

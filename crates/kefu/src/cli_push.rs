@@ -1,0 +1,78 @@
+//! Pushes on the command line: point an app's pushes at the developer's
+//! server (after WeChat's URL handshake), show or remove those settings,
+//! and read the delivery log.
+
+use crate::cli::{err, print};
+use clap::Subcommand;
+use kefu_api::control_push as cp;
+use kefu_client::ControlClient;
+
+/// `kefu callback ...`: an app's push settings.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CallbackCmd {
+    /// Save the app's push settings; the URL must pass the verification handshake (echo `echostr`).
+    Set {
+        /// The app.
+        appid: String,
+        /// The developer's server (`http://` or `https://`).
+        #[arg(long)]
+        url: String,
+        /// The Token both sides sign with (3-32 letters or digits).
+        #[arg(long)]
+        token: String,
+        /// The EncodingAESKey (43 letters or digits); needed unless plaintext.
+        #[arg(long = "aes-key", value_name = "KEY")]
+        aes_key: Option<String>,
+        /// How pushes are sent (default plaintext).
+        #[arg(long, value_parser = ["plaintext", "compatible", "safe"])]
+        mode: Option<String>,
+        /// The body format (default xml; json for Mini Programs and MiniGames).
+        #[arg(long, value_parser = ["xml", "json"])]
+        format: Option<String>,
+    },
+    /// Show the app's push settings and how many pushes wait for delivery.
+    Show {
+        /// The app.
+        appid: String,
+    },
+    /// Stop pushing; pushes not yet delivered are dropped.
+    Remove {
+        /// The app.
+        appid: String,
+    },
+}
+
+/// `kefu callback ...`.
+pub(crate) async fn callback(cmd: CallbackCmd, ctl: &ControlClient) -> Result<(), String> {
+    match cmd {
+        CallbackCmd::Set {
+            appid,
+            url,
+            token,
+            aes_key,
+            mode,
+            format,
+        } => {
+            let settings = cp::CallbackSettings {
+                url,
+                token,
+                encoding_aes_key: aes_key,
+                mode,
+                format,
+            };
+            print(&ctl.set_callback(&appid, &settings).await.map_err(err)?)
+        }
+        CallbackCmd::Show { appid } => print(&ctl.callback(&appid).await.map_err(err)?),
+        CallbackCmd::Remove { appid } => ctl.remove_callback(&appid).await.map_err(err),
+    }
+}
+
+/// `kefu deliveries APPID [--before ID] [--limit N]`.
+pub(crate) async fn deliveries(
+    appid: &str,
+    before: Option<i64>,
+    limit: Option<u32>,
+    ctl: &ControlClient,
+) -> Result<(), String> {
+    print(&ctl.deliveries(appid, before, limit).await.map_err(err)?)
+}
