@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
         .fallback(wx::invalid_url);
+    // The API is answered first: pushes yield while requests are in flight.
+    let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), count_request));
     let router = if state.store.shared() {
         // Another process may have moved the virtual clock.
         router.layer(axum::middleware::from_fn_with_state(state.clone(), sync_clock))
@@ -48,6 +50,15 @@ pub fn router(state: AppState) -> Router {
         router
     };
     router.with_state(state)
+}
+
+async fn count_request(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let _counted = state.pushes.api_request();
+    next.run(req).await
 }
 
 async fn sync_clock(

@@ -10,6 +10,7 @@
 //! process owns the file) and [`postgres`] (a server that several kefu
 //! processes may share). Both pass the same conformance suite.
 
+mod claim;
 pub mod codec;
 mod job;
 pub mod postgres;

@@ -6,6 +6,8 @@
 //! so a restart goes on from the right try.
 
 use super::answer;
+use super::record::Recorder;
+use super::Pushes;
 use super::render::{self, format, Request, Target};
 use crate::service::callbacks::{self, Unapplied, LOG_PAGE};
 use crate::state::AppState;
@@ -152,7 +154,7 @@ pub(super) async fn target(state: &AppState, appid: &AppId) -> Result<Option<Arc
 
 /// Runs a store call until it succeeds (the store is down: nothing else
 /// works either, and the push must not be lost).
-async fn persist<T, F, Fut>(what: &str, mut f: F) -> T
+pub(super) async fn persist<T, F, Fut>(what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, StoreError>>,
@@ -170,7 +172,7 @@ where
 
 /// Makes the remaining tries of a claimed push; returns when it has left
 /// the outbox.
-pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, pending: Pending) {
+pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, log: &Recorder, pending: Pending) {
     let p = &pending.push;
     let Some(target) = persist("read the push settings", || target(state, &p.appid)).await else {
         let id = p.id;
@@ -180,11 +182,7 @@ pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, pending: P
     for attempt in pending.attempts + 1..=TRIES.max(pending.attempts + 1) {
         let d = attempt_once(state, http, &target, p, attempt).await;
         let last = d.last;
-        persist("log the try", || {
-            let d = d.clone();
-            state.store.write(move |tx| tx.record_delivery(&d))
-        })
-        .await;
+        log.record(d).await;
         if last {
             break;
         }
@@ -193,6 +191,7 @@ pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, pending: P
 
 /// One try: send, read the answer, act on it.
 async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target, p: &Push, attempt: u32) -> Delivery {
+    let slot = state.pushes.slot().await;
     let Request { url, body } = render::request(target, p);
     let (at, started) = (state.now(), Instant::now());
     let content_type = format(&target.config).content_type();
@@ -207,6 +206,7 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
         Ok(a) if !(200..300).contains(&a.status) => (Outcome::HttpStatus, format!("HTTP {}", a.status)),
         Ok(a) => act(state, target, p, &a.body).await,
     };
+    Pushes::release(slot).await;
     let last = push::is_final(attempt, outcome);
     let detail = if last && outcome.retries() {
         format!("{detail}; gave up after {attempt} tries")

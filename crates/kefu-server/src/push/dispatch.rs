@@ -7,6 +7,7 @@
 //! [`HELD`] pushes claimed, so a dead server holds back only its own app.
 
 use super::deliver;
+use super::record::Recorder;
 use crate::service::sessions;
 use crate::state::AppState;
 use kefu_core::ids::{AppId, OpenId};
@@ -20,7 +21,7 @@ use tokio::sync::Semaphore;
 const BATCH: u32 = 256;
 /// Pushes of one app claimed at a time; an app holding this many more is
 /// left out of the next claim.
-const HELD: u32 = 64;
+const HELD: u32 = 256;
 /// Deliveries of one app running at once.
 const IN_FLIGHT: usize = 16;
 /// How often the outbox is looked at without being woken (retries of other
@@ -40,6 +41,7 @@ type Chain = (AppId, OpenId);
 struct Dispatcher {
     state: AppState,
     http: reqwest::Client,
+    log: Recorder,
     /// Each follower's claimed pushes, in order; present while a task runs it.
     chains: Mutex<HashMap<Chain, VecDeque<Pending>>>,
     /// Per app: pushes claimed and not yet done, deliveries allowed, tries logged.
@@ -73,6 +75,7 @@ pub fn start(state: &AppState) {
     let d = Arc::new(Dispatcher {
         state: state.clone(),
         http,
+        log: Recorder::start(state.clone()),
         chains: Mutex::new(HashMap::new()),
         apps: Mutex::new(HashMap::new()),
     });
@@ -175,7 +178,7 @@ impl Dispatcher {
                 Some(g) => g.acquire_owned().await.ok(),
                 None => None,
             };
-            deliver::deliver(&self.state, &self.http, next).await;
+            deliver::deliver(&self.state, &self.http, &self.log, next).await;
             self.done(&key.0).await;
         }
     }

@@ -12,11 +12,13 @@
 //! - `render`: the request a push becomes (URL signature, body, envelope).
 //! - `answer`: reading the developer's answer (verify, decrypt, interpret).
 //! - `deliver`: the tries of one push, and the URL handshake.
+//! - `record`: the delivery log's writer, which batches tries.
 //! - `dispatch`: claiming, ordering and the background loops.
 
 mod answer;
 mod deliver;
 mod dispatch;
+mod record;
 mod render;
 
 pub(crate) use deliver::verify_url;
@@ -25,9 +27,25 @@ pub use dispatch::start;
 use kefu_core::ids::AppId;
 use render::Target;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+/// Tries in flight (all apps together) while API requests are being answered,
+/// and the pause after each before the next may start: under load, pushes
+/// take a small, bounded share of the machine and the API keeps its latency.
+const BUSY_IN_FLIGHT: usize = 1;
+const BUSY_PAUSE: Duration = Duration::from_millis(1);
+
+/// Counts an API request while it is answered.
+pub(crate) struct ApiRequest(Arc<Pushes>);
+
+impl Drop for ApiRequest {
+    fn drop(&mut self) {
+        self.0.api_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// How long a dispatcher trusts the push settings it read.
 const SETTINGS_TTL: Duration = Duration::from_secs(1);
@@ -38,6 +56,10 @@ type Cached = (Instant, Option<Arc<Target>>);
 /// What the rest of the server shares with the dispatcher.
 pub struct Pushes {
     notify: Notify,
+    /// API requests being answered now: while there are any, pushes yield.
+    api_in_flight: AtomicUsize,
+    /// The tries allowed while the API is busy.
+    busy_gate: Arc<Semaphore>,
     owner: String,
     targets: Mutex<HashMap<AppId, Cached>>,
 }
@@ -47,6 +69,8 @@ impl Pushes {
     pub(crate) fn new(owner: String) -> Self {
         Pushes {
             notify: Notify::new(),
+            api_in_flight: AtomicUsize::new(0),
+            busy_gate: Arc::new(Semaphore::new(BUSY_IN_FLIGHT)),
             owner,
             targets: Mutex::new(HashMap::new()),
         }
@@ -55,6 +79,30 @@ impl Pushes {
     /// Something may have entered the outbox: look now.
     pub(crate) fn wake(&self) {
         self.notify.notify_one();
+    }
+
+    /// An API request started; it counts until the guard is dropped.
+    pub(crate) fn api_request(self: &Arc<Self>) -> ApiRequest {
+        self.api_in_flight.fetch_add(1, Ordering::Relaxed);
+        ApiRequest(self.clone())
+    }
+
+    /// Waits for a slot to make a try: at once while the API is idle, one
+    /// of [`BUSY_IN_FLIGHT`] slots while it answers requests, so pushes
+    /// draining a long outbox do not slow the API down.
+    async fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        if self.api_in_flight.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        self.busy_gate.clone().acquire_owned().await.ok()
+    }
+
+    /// Gives a slot back (after [`BUSY_PAUSE`] when it was a busy one).
+    async fn release(slot: Option<OwnedSemaphorePermit>) {
+        if let Some(permit) = slot {
+            tokio::time::sleep(BUSY_PAUSE).await;
+            drop(permit);
+        }
     }
 
     /// The app's settings changed: read them again.

@@ -67,6 +67,8 @@ const SWEEP_BATCH: u32 = 500;
 /// Closes the sessions (of every app) that have been idle for 30 minutes,
 /// pushing `kf_close_session` for each; answers how many closed.
 pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
+    // Another process sharing the store may have moved the clock.
+    super::clock::sync(state).await;
     let now = state.now();
     let before = session::live_since(now);
     // A read first: most sweeps find nothing and need no write.

@@ -30,7 +30,10 @@ CREATE TABLE outbox (
     attempts   BIGINT NOT NULL DEFAULT 0,
     owner      TEXT
 );
-CREATE INDEX outbox_unclaimed ON outbox (id) WHERE owner IS NULL;
+-- Claims walk the apps with unclaimed pushes and take each one's oldest.
+CREATE INDEX outbox_unclaimed ON outbox (appid, id) WHERE owner IS NULL;
+-- Claimed pushes by owner: a silent process's claims are freed in one step.
+CREATE INDEX outbox_claimed ON outbox (owner) WHERE owner IS NOT NULL;
 -- By follower: a follower's later push is not claimed while another
 -- process holds an earlier one (their order is kept across processes).
 CREATE INDEX outbox_by_follower ON outbox (appid, openid, id);

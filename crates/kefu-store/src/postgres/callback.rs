@@ -9,6 +9,7 @@
 
 use super::exec::{Params, PgTx};
 use super::rows::{callback_row, delivery_row, get, pending_row, session_row};
+use crate::claim::oldest;
 use crate::tx::CallbackTx;
 use crate::StoreError;
 use kefu_core::callback::CallbackConfig;
@@ -84,27 +85,38 @@ impl CallbackTx for PgTx<'_, '_> {
         limit: u32,
         skip: &[AppId],
     ) -> R<Vec<Pending>> {
-        let skip: Vec<&str> = skip.iter().map(AppId::as_str).collect();
-        let p: Params<'_> = &[&owner, &stale_before_ms, &i64::from(per_app), &i64::from(limit), &skip];
-        let mut claimed = self.all(
-            concat!(
-                "WITH free AS (SELECT id, ROW_NUMBER() OVER (PARTITION BY appid ORDER BY id) AS n FROM outbox o",
-                " WHERE (owner IS NULL OR (owner <> $1 AND NOT EXISTS (SELECT 1 FROM push_instances i",
-                " WHERE i.owner = o.owner AND i.seen_ms >= $2)))",
-                // A follower's later push waits while another live process holds an earlier one.
-                " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.appid = o.appid AND e.openid = o.openid",
-                " AND e.id < o.id AND e.owner IS NOT NULL AND e.owner <> $1 AND EXISTS (SELECT 1 FROM push_instances j",
-                " WHERE j.owner = e.owner AND j.seen_ms >= $2))",
-                " AND appid <> ALL($5::text[])),",
-                " picked AS (SELECT id FROM free WHERE n <= $3 ORDER BY id LIMIT $4)",
-                " UPDATE outbox SET owner = $1 WHERE id IN (SELECT id FROM picked) RETURNING ",
-                push_cols!()
-            ),
-            p,
-            pending_row,
+        // Claims of processes that stopped sending heartbeats are free again.
+        self.exec(
+            "UPDATE outbox SET owner = NULL WHERE owner IS NOT NULL AND owner <> $1 \
+             AND owner NOT IN (SELECT owner FROM push_instances WHERE seen_ms >= $2)",
+            &[&owner, &stale_before_ms],
         )?;
-        // RETURNING has no order of its own.
-        claimed.sort_by_key(|pending| pending.push.id);
+        let sql = concat!(
+            "SELECT ",
+            push_cols!(),
+            " FROM outbox o WHERE owner IS NULL AND appid = $1",
+            // A follower's later push waits while another process holds an earlier one.
+            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.appid = o.appid AND e.openid = o.openid",
+            " AND e.id < o.id AND e.owner IS NOT NULL AND e.owner <> $2)",
+            " ORDER BY id LIMIT $3"
+        );
+        let mut candidates = Vec::new();
+        let mut after = String::new();
+        loop {
+            let next = self.one(
+                "SELECT MIN(appid) FROM outbox WHERE owner IS NULL AND appid > $1",
+                &[&after],
+                |r| get::<Option<String>>(r, 0),
+            )?;
+            let Some(Some(app)) = next else { break };
+            if !skip.iter().any(|s| s.as_str() == app) {
+                candidates.extend(self.all(sql, &[&app, &owner, &i64::from(per_app)], pending_row)?);
+            }
+            after = app;
+        }
+        let claimed = oldest(candidates, limit);
+        let ids: Vec<i64> = claimed.iter().map(|p| p.push.id.0).collect();
+        self.exec("UPDATE outbox SET owner = $1 WHERE id = ANY($2)", &[&owner, &ids])?;
         Ok(claimed)
     }
 

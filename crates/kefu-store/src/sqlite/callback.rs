@@ -6,6 +6,7 @@
 
 use super::rows::{callback_row, delivery_row, pending_row, session_row};
 use super::tx::SqliteTx;
+use crate::claim::oldest;
 use crate::tx::CallbackTx;
 use crate::StoreError;
 use kefu_core::callback::CallbackConfig;
@@ -14,7 +15,6 @@ use kefu_core::push::{Delivery, Pending, Push, PushId};
 use kefu_core::session::Session;
 use kefu_core::Timestamp;
 use rusqlite::params;
-use std::fmt::Write;
 
 type R<T> = Result<T, StoreError>;
 
@@ -76,23 +76,36 @@ impl CallbackTx for SqliteTx<'_> {
         limit: u32,
         skip: &[AppId],
     ) -> R<Vec<Pending>> {
+        // Claims of processes that stopped sending heartbeats are free again.
+        self.exec(
+            "UPDATE outbox SET owner = NULL WHERE owner IS NOT NULL AND owner <> ?1 \
+             AND owner NOT IN (SELECT owner FROM push_instances WHERE seen_ms >= ?2)",
+            params![owner, stale_before_ms],
+        )?;
         let sql = concat!(
             "SELECT ",
             push_cols!(),
-            " FROM (SELECT ",
-            push_cols!(),
-            ", ROW_NUMBER() OVER (PARTITION BY appid ORDER BY id) AS n FROM outbox o",
-            " WHERE (owner IS NULL OR (owner <> ?1 AND NOT EXISTS (SELECT 1 FROM push_instances i",
-            " WHERE i.owner = o.owner AND i.seen_ms >= ?2)))",
-            // A follower's later push waits while another live process holds an earlier one.
+            " FROM outbox o WHERE owner IS NULL AND appid = ?1",
+            // A follower's later push waits while another process holds an earlier one.
             " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.appid = o.appid AND e.openid = o.openid",
-            " AND e.id < o.id AND e.owner IS NOT NULL AND e.owner <> ?1 AND EXISTS (SELECT 1 FROM push_instances j",
-            " WHERE j.owner = e.owner AND j.seen_ms >= ?2))",
-            " AND appid NOT IN (SELECT value FROM json_each(?5)))",
-            " WHERE n <= ?3 ORDER BY id LIMIT ?4"
+            " AND e.id < o.id AND e.owner IS NOT NULL AND e.owner <> ?2)",
+            " ORDER BY id LIMIT ?3"
         );
-        let p = params![owner, stale_before_ms, per_app, limit, json_array(skip)];
-        let claimed = self.all(sql, p, pending_row)?.into_iter().collect::<R<Vec<_>>>()?;
+        let mut candidates = Vec::new();
+        let mut after = String::new();
+        while let Some(Some(app)) = self.one(
+            "SELECT MIN(appid) FROM outbox WHERE owner IS NULL AND appid > ?1",
+            [&after],
+            |r| r.get::<_, Option<String>>(0),
+        )? {
+            if !skip.iter().any(|s| s.as_str() == app) {
+                for row in self.all(sql, params![app, owner, per_app], pending_row)? {
+                    candidates.push(row?);
+                }
+            }
+            after = app;
+        }
+        let claimed = oldest(candidates, limit);
         for pending in &claimed {
             self.exec(
                 "UPDATE outbox SET owner = ?1 WHERE id = ?2",
@@ -191,53 +204,12 @@ impl CallbackTx for SqliteTx<'_> {
     }
 }
 
-/// The apps as a JSON array of strings, for `json_each`: one statement
-/// whatever their number.
-fn json_array(apps: &[AppId]) -> String {
-    let mut out = String::from("[");
-    for (i, app) in apps.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        for c in app.as_str().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if u32::from(c) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", u32::from(c));
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-    }
-    out.push(']');
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::json_array;
     use crate::sqlite::SqliteStore;
     use crate::{Store, StoreError, Tx};
     use kefu_core::ids::AppId;
     use std::sync::Arc;
-
-    #[test]
-    fn skipped_apps_are_one_json_array_sqlite_reads_back() {
-        let apps = [AppId::new("wx1"), AppId::new("a\"b\\c\nd")];
-        let json = json_array(&apps);
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        let mut stmt = conn.prepare("SELECT value FROM json_each(?1)").unwrap();
-        let got: Vec<String> = stmt
-            .query_map([&json], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(got, ["wx1", "a\"b\\c\nd"]);
-        assert_eq!(json_array(&[]), "[]");
-    }
 
     #[tokio::test]
     async fn unknown_stored_names_are_corrupt_data() {
