@@ -398,6 +398,9 @@ use platform::*;
 #[path = "conformance/callback.rs"]
 mod callback;
 use callback::*;
+#[path = "conformance/claims.rs"]
+mod claims;
+use claims::*;
 
 #[path = "conformance/shared.rs"]
 mod shared;

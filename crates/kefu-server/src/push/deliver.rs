@@ -7,8 +7,8 @@
 
 use super::answer;
 use super::record::Recorder;
-use super::Pushes;
 use super::render::{self, format, Request, Target};
+use super::Pushes;
 use crate::service::callbacks::{self, Unapplied, LOG_PAGE};
 use crate::state::AppState;
 use kefu_api::callback::{self as wire, AesKey};
