@@ -93,6 +93,8 @@ RECEIVER=$TARGET_DIR/release/receiver
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'pushes: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$PUSH_FOLLOWERS" -le "$FOLLOWERS" ] || die "PUSH_FOLLOWERS ($PUSH_FOLLOWERS) must not exceed FOLLOWERS ($FOLLOWERS)"
 [ "$PUSHES" -ge 1 ] || die "PUSHES must be at least 1"
@@ -124,17 +126,6 @@ KEFU_PID=""
 RECEIVER_PID=""
 BG_PIDS=() # wrk and pollers running in the background
 
-stop() { # PID: SIGTERM, then wait for it to go
-    local pid=$1
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || return 0
-            sleep 0.05
-        done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-}
 
 cleanup() {
     for pid in ${BG_PIDS[@]+"${BG_PIDS[@]}"}; do stop "$pid"; done
@@ -149,21 +140,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
-wait_http() { # URL: poll until it answers 200 (10 s at most)
-    for _ in $(seq 1000); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.01
-    done
-    die "$1 did not answer"
-}
 
-json_field() { # FIELD: reads JSON on stdin, prints one field
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 now() { date +%s.%N; }
 
@@ -272,6 +250,7 @@ cpu() { python3 -c "$CPU_PY" "$@"; }
 POLL_PY='
 import json, sys, time, urllib.request
 url, t0, limit, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+every = float(sys.argv[5]) if len(sys.argv) > 5 else 0.1
 failures = 0
 with open(out, "w") as series:
     while True:
@@ -290,7 +269,7 @@ with open(out, "w") as series:
         if pending == 0 or at - t0 > limit:
             print(f"{at - t0:.3f} {pending}")
             break
-        time.sleep(0.1)
+        time.sleep(every)
 '
 
 # --- seeding ----------------------------------------------------------------
@@ -347,30 +326,6 @@ THREAD_FOLLOWERS=$((FOLLOWERS / THREADS))
 
 # --- helpers for the runs ---------------------------------------------------
 
-# Reads a wrk output file: prints "req/s p50_ms p99_ms bad socket_errors ok".
-parse_wrk() {
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) return v / 1000
-            if (v ~ /ms$/) return v + 0
-            if (v ~ /s$/)  return v * 1000
-            if (v ~ /m$/)  return v * 60000
-            return v
-        }
-        /^Requests\/sec:/            { rps = $2 }
-        /^ +50%/                     { p50 = ms($2) }
-        /^ +99%/                     { p99 = ms($2) }
-        /Non-2xx or 3xx responses:/  { non2xx = $NF }
-        /Socket errors:/             { gsub(/,/, ""); sock = $4 + $6 + $8 + $10 }
-        /^CHECK ok=/ {
-            for (i = 2; i <= NF; i++) { split($i, kv, "="); check[kv[1]] = kv[2] }
-            checked = 1
-        }
-        END {
-            bad = checked ? check["bad"] : non2xx + 0
-            printf "%.0f %.3f %.3f %d %d %d\n", rps, p50, p99, bad, sock + 0, check["ok"] + 0
-        }' "$1"
-}
 
 wrk_send() { # NAME: the custom/send load, output in $TMP/NAME.txt
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/send_text.lua" \
@@ -457,7 +412,7 @@ cpu snap "$TMP/base.a" "$KEFU_PID"
 wrk_send baseline || { show "$TMP/baseline.txt"; die "wrk failed"; }
 cpu snap "$TMP/base.b" "$KEFU_PID"
 show "$TMP/baseline.txt"
-read -r B_RPS B_P50 B_P99 B_BAD B_SOCK B_OK < <(parse_wrk "$TMP/baseline.txt")
+read -r B_RPS B_P50 B_P99 B_BAD B_SOCK B_OK < <(parse_wrk "$TMP/baseline.txt" ok)
 BASE_CPU=$(PER=$B_OK PER_WHAT=request cpu diff "$TMP/base.a" "$TMP/base.b" "kefu=$KEFU_PID")
 show <<<"$BASE_CPU"
 [ "$(pending)" = 0 ] || die "custom/send pushed something; the receiver count would not add up"
@@ -466,7 +421,9 @@ show <<<"$BASE_CPU"
 
 log "drain under load: $PUSHES pushes again, and wrk custom/send from the moment kefu answers"
 start_drain load
-python3 -c "$POLL_PY" "$KEFU_URL/_kefu/apps/$APPID/callback" "$T0" "$DRAIN_LIMIT" "$TMP/load.series" \
+# Polled once a second here: counting a long outbox costs the server CPU
+# the baseline does not pay.
+python3 -c "$POLL_PY" "$KEFU_URL/_kefu/apps/$APPID/callback" "$T0" "$DRAIN_LIMIT" "$TMP/load.series" 1 \
     >"$TMP/load.secs" &
 POLLER=$!
 BG_PIDS+=("$POLLER")
@@ -479,7 +436,7 @@ LOAD_CPU=$(cpu diff "$TMP/load.a" "$TMP/load.b" "kefu=$KEFU_PID" "receiver=$RECE
 L_CUT=0
 if [ "$L_FINAL_LEFT" != 0 ]; then cut_drain; L_CUT=$CUT; fi
 show "$TMP/draining.txt"
-read -r D_RPS D_P50 D_P99 D_BAD D_SOCK D_OK < <(parse_wrk "$TMP/draining.txt")
+read -r D_RPS D_P50 D_P99 D_BAD D_SOCK D_OK < <(parse_wrk "$TMP/draining.txt" ok)
 sleep 0.5 # let in-flight sends land
 MESSAGES=$(($(sql "SELECT count(*) FROM messages") - MESSAGES_BEFORE))
 # Pending when the load ended (the last poll before), and when the outbox
@@ -520,13 +477,12 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/rece
     "$PUSH_URL" -- "$TMP/push.body" >"$TMP/yardstick.txt" 2>&1 || { show "$TMP/yardstick.txt"; die "wrk failed"; }
 cpu snap "$TMP/yard.b" "$RECEIVER_PID"
 show "$TMP/yardstick.txt"
-read -r Y_RPS Y_P50 Y_P99 Y_BAD Y_SOCK Y_OK < <(parse_wrk "$TMP/yardstick.txt")
+read -r Y_RPS Y_P50 Y_P99 Y_BAD Y_SOCK Y_OK < <(parse_wrk "$TMP/yardstick.txt" ok)
 YARD_CPU=$(PER=$Y_OK PER_WHAT=request cpu diff "$TMP/yard.a" "$TMP/yard.b" "receiver=$RECEIVER_PID")
 show <<<"$YARD_CPU"
 
 # --- summary ----------------------------------------------------------------
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo "NOT met"; }
 P99_RATIO=$(ratio "$D_P99" "$B_P99")
 A_NOTE=""

@@ -89,6 +89,8 @@ YARDSTICK=$TARGET_DIR/release/yardstick
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case $DATABASE in
     "") PG="" ;;
@@ -147,17 +149,6 @@ count_rows() { # TABLE: rows in the database now
     fi
 }
 
-stop() { # PID: SIGTERM, then wait for it to go
-    local pid=$1
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || return 0
-            sleep 0.05
-        done
-        kill -9 "$pid" 2>/dev/null || true
-    fi
-}
 
 cleanup() {
     stop "$KEFU_PID"
@@ -176,21 +167,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
-wait_http() { # URL: poll until it answers 200 (10 s at most)
-    for _ in $(seq 200); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    die "$1 did not answer"
-}
 
-json_field() { # FIELD: reads JSON on stdin, prints one field
-    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
 
 KEFU_PORT=$(free_port)
 KEFU_URL=http://127.0.0.1:$KEFU_PORT
@@ -367,30 +345,6 @@ run_wrk() {
     sed 's/^/    /' "$TMP/$name.cpu" >&2
 }
 
-# Reads a wrk output file: prints "req/s p50_ms p99_ms bad socket_errors reused".
-parse_wrk() {
-    awk '
-        function ms(v) {
-            if (v ~ /us$/) return v / 1000
-            if (v ~ /ms$/) return v + 0
-            if (v ~ /s$/)  return v * 1000
-            if (v ~ /m$/)  return v * 60000
-            return v
-        }
-        /^Requests\/sec:/            { rps = $2 }
-        /^ +50%/                     { p50 = ms($2) }
-        /^ +99%/                     { p99 = ms($2) }
-        /Non-2xx or 3xx responses:/  { non2xx = $NF }
-        /Socket errors:/             { gsub(/,/, ""); sock = $4 + $6 + $8 + $10 }
-        /^CHECK ok=/ {
-            for (i = 2; i <= NF; i++) { split($i, kv, "="); check[kv[1]] = kv[2] }
-            checked = 1
-        }
-        END {
-            bad = checked ? check["bad"] : non2xx + 0
-            printf "%.0f %.3f %.3f %d %d %d\n", rps, p50, p99, bad, sock + 0, check["reused"] + 0
-        }' "$1"
-}
 
 # Runs one wrk per kefu instance, all at once: NAME FIRST_ID PATH SCRIPT
 # [script args...]. Each gets CONNECTIONS/N connections and THREADS/N threads
@@ -501,7 +455,6 @@ if [ "$INSTANCES" -gt 1 ]; then
     read -r M_RPS M_P50 M_P99 M_BAD M_SOCK M_REUSED M_OK < <(parse_split "$SPLIT")
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 
 if [ -n "$PG" ]; then

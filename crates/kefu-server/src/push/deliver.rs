@@ -8,7 +8,6 @@
 use super::answer;
 use super::record::Recorder;
 use super::render::{self, format, Request, Target};
-use super::Pushes;
 use crate::service::callbacks::{self, Unapplied, LOG_PAGE};
 use crate::state::AppState;
 use kefu_api::callback::{self as wire, AesKey};
@@ -191,7 +190,7 @@ pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, log: &Reco
 
 /// One try: send, read the answer, act on it.
 async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target, p: &Push, attempt: u32) -> Delivery {
-    let slot = state.pushes.slot().await;
+    state.pushes.pace().await;
     let Request { url, body } = render::request(target, p);
     let (at, started) = (state.now(), Instant::now());
     let content_type = format(&target.config).content_type();
@@ -206,7 +205,6 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
         Ok(a) if !(200..300).contains(&a.status) => (Outcome::HttpStatus, format!("HTTP {}", a.status)),
         Ok(a) => act(state, target, p, &a.body).await,
     };
-    Pushes::release(slot).await;
     let last = push::is_final(attempt, outcome);
     let detail = if last && outcome.retries() {
         format!("{detail}; gave up after {attempt} tries")

@@ -30,13 +30,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 
-/// Tries in flight (all apps together) while API requests are being answered,
-/// and the pause after each before the next may start: under load, pushes
-/// take a small, bounded share of the machine and the API keeps its latency.
-const BUSY_IN_FLIGHT: usize = 1;
-const BUSY_PAUSE: Duration = Duration::from_millis(1);
+/// While API requests are being answered, tries (of all apps together) start
+/// at most one per this interval: under load, pushes take a small, bounded
+/// share of the machine and the API keeps its latency. Only starts are paced,
+/// so a try waiting on a slow server holds nothing back.
+const BUSY_INTERVAL: Duration = Duration::from_millis(4);
 
 /// Counts an API request while it is answered.
 pub(crate) struct ApiRequest(Arc<Pushes>);
@@ -58,8 +58,8 @@ pub struct Pushes {
     notify: Notify,
     /// API requests being answered now: while there are any, pushes yield.
     api_in_flight: AtomicUsize,
-    /// The tries allowed while the API is busy.
-    busy_gate: Arc<Semaphore>,
+    /// When the next try may start while the API is busy.
+    next_start: Mutex<Instant>,
     owner: String,
     targets: Mutex<HashMap<AppId, Cached>>,
 }
@@ -70,7 +70,7 @@ impl Pushes {
         Pushes {
             notify: Notify::new(),
             api_in_flight: AtomicUsize::new(0),
-            busy_gate: Arc::new(Semaphore::new(BUSY_IN_FLIGHT)),
+            next_start: Mutex::new(Instant::now()),
             owner,
             targets: Mutex::new(HashMap::new()),
         }
@@ -87,22 +87,20 @@ impl Pushes {
         ApiRequest(self.clone())
     }
 
-    /// Waits for a slot to make a try: at once while the API is idle, one
-    /// of [`BUSY_IN_FLIGHT`] slots while it answers requests, so pushes
-    /// draining a long outbox do not slow the API down.
-    async fn slot(&self) -> Option<OwnedSemaphorePermit> {
+    /// Waits until a try may start: at once while the API is idle, in turn
+    /// every [`BUSY_INTERVAL`] while it answers requests, so pushes draining
+    /// a long outbox do not slow the API down.
+    async fn pace(&self) {
         if self.api_in_flight.load(Ordering::Relaxed) == 0 {
-            return None;
+            return;
         }
-        self.busy_gate.clone().acquire_owned().await.ok()
-    }
-
-    /// Gives a slot back (after [`BUSY_PAUSE`] when it was a busy one).
-    async fn release(slot: Option<OwnedSemaphorePermit>) {
-        if let Some(permit) = slot {
-            tokio::time::sleep(BUSY_PAUSE).await;
-            drop(permit);
-        }
+        let start = {
+            let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
+            let start = (*next).max(Instant::now());
+            *next = start + BUSY_INTERVAL;
+            start
+        };
+        tokio::time::sleep_until(start.into()).await;
     }
 
     /// The app's settings changed: read them again.
