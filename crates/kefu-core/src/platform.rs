@@ -13,6 +13,14 @@ use crate::ids::{AccessToken, AppId, Timestamp};
 
 /// How long a `component_verify_ticket` stays valid (61005 after).
 pub const TICKET_TTL_SECS: i64 = 12 * 3600;
+/// How often WeChat pushes a component a new ticket.
+pub const TICKET_PUSH_SECS: i64 = 10 * 60;
+
+/// Whether a component whose latest ticket is `latest` gets a new one at
+/// `now` (at once when it has none).
+pub fn ticket_due(latest: Option<&Ticket>, now: Timestamp) -> bool {
+    latest.is_none_or(|t| now.since(t.issued_at) >= TICKET_PUSH_SECS)
+}
 /// How long a rotated `authorizer_refresh_token` keeps working.
 pub const REFRESH_OVERLAP_SECS: i64 = 300;
 
@@ -125,6 +133,18 @@ pub fn normalize_sets(sets: &[i64]) -> Option<Vec<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_ticket_is_due_every_ten_minutes() {
+        let t = Ticket {
+            component: AppId::new("wxc"),
+            ticket: "t".into(),
+            issued_at: Timestamp(1000),
+        };
+        assert!(ticket_due(None, Timestamp(0)));
+        assert!(!ticket_due(Some(&t), Timestamp(1000 + TICKET_PUSH_SECS - 1)));
+        assert!(ticket_due(Some(&t), Timestamp(1000 + TICKET_PUSH_SECS)));
+    }
 
     fn auth() -> Authorization {
         Authorization::new(

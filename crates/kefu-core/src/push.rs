@@ -62,6 +62,12 @@ pub enum PushEvent {
         /// The account serving from now on.
         to: KfAccount,
     },
+    /// A third-party platform's new `component_verify_ticket` (pushed for
+    /// the component itself, with no follower).
+    ComponentVerifyTicket {
+        /// The ticket.
+        ticket: String,
+    },
 }
 
 /// The event's name for storage and the delivery log, its message id if
@@ -88,6 +94,7 @@ impl PushEvent {
             PushEvent::KfCreateSession { kf } => ("kf_create_session", None, kf.as_str(), ""),
             PushEvent::KfCloseSession { kf } => ("kf_close_session", None, kf.as_str(), ""),
             PushEvent::KfSwitchSession { from, to } => ("kf_switch_session", None, from.as_str(), to.as_str()),
+            PushEvent::ComponentVerifyTicket { ticket } => ("component_verify_ticket", None, ticket, ""),
         }
     }
 
@@ -117,6 +124,7 @@ impl PushEvent {
                 from: KfAccount::new(a),
                 to: KfAccount::new(b),
             },
+            "component_verify_ticket" => PushEvent::ComponentVerifyTicket { ticket: a },
             _ => return None,
         })
     }
@@ -323,6 +331,9 @@ mod tests {
             PushEvent::KfSwitchSession {
                 from: KfAccount::new("a@b"),
                 to: KfAccount::new("c@b"),
+            },
+            PushEvent::ComponentVerifyTicket {
+                ticket: "ticket@@@x".into(),
             },
         ];
         for e in events {

@@ -134,6 +134,10 @@ pub trait PlatformTx {
     fn ticket(&mut self, ticket: &str) -> R<Option<Ticket>>;
     /// Keeps a pushed ticket.
     fn put_ticket(&mut self, t: &Ticket) -> R<()>;
+    /// The component's most recently issued ticket.
+    fn latest_ticket(&mut self, component: &AppId) -> R<Option<Ticket>>;
+    /// The components that have push settings, by appid.
+    fn pushed_components(&mut self) -> R<Vec<AppId>>;
     /// The app's authorization of the component.
     fn authorization(&mut self, component: &AppId, appid: &AppId) -> R<Option<Authorization>>;
     /// The component's authorizations, oldest first.

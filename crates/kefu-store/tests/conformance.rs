@@ -459,6 +459,7 @@ conformance!(sqlite, postgres:
     claims_take_the_oldest_free_pushes_within_their_limits,
     claims_of_a_silent_owner_are_taken_over,
     a_followers_later_push_waits_for_the_process_holding_an_earlier_one,
+    a_components_latest_ticket_and_its_push_settings_are_found,
     releasing_frees_every_claim_but_the_owners,
     tries_count_until_the_last_removes_the_push,
     the_delivery_log_pages_newest_first_and_prunes_the_oldest,

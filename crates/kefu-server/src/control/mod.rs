@@ -55,6 +55,11 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/_kefu/components/{component_appid}", get(platform::show))
         .route("/_kefu/components/{component_appid}/ticket", post(platform::ticket))
         .route(
+            "/_kefu/components/{component_appid}/callback",
+            put(push::configure).get(push::show).delete(push::remove),
+        )
+        .route("/_kefu/components/{component_appid}/deliveries", get(push::deliveries))
+        .route(
             "/_kefu/components/{component_appid}/authorizations",
             post(platform::authorize),
         )

@@ -137,10 +137,15 @@ pub(super) async fn target(state: &AppState, appid: &AppId) -> Result<Option<Arc
     let loaded = state
         .store
         .read(move |tx| {
-            let (Some(config), Some(app)) = (tx.callback(&id)?, tx.app(&id)?) else {
+            let Some(config) = tx.callback(&id)? else {
                 return Ok::<_, StoreError>(None);
             };
-            Ok(Some((config, app.original_id)))
+            // An app is addressed by its original id, a platform by its appid.
+            let to_user = match tx.app(&id)? {
+                Some(app) => app.original_id,
+                None => id.to_string(),
+            };
+            Ok(Some((config, to_user)))
         })
         .await?;
     let target = loaded.map(|(config, to_user)| {

@@ -8,7 +8,6 @@
 
 use super::deliver;
 use super::record::Recorder;
-use crate::service::sessions;
 use crate::state::AppState;
 use kefu_core::ids::{AppId, OpenId};
 use kefu_core::push::Pending;
@@ -208,14 +207,13 @@ impl Dispatcher {
     }
 }
 
-/// Closes idle sessions every [`SWEEP`], so `kf_close_session` goes out at
-/// the timeout even when nothing else happens.
+/// Every [`SWEEP`]: closes idle sessions, so `kf_close_session` goes out
+/// at the timeout even when nothing else happens, and pushes third-party
+/// platforms the tickets that are due.
 async fn sweep(state: AppState) {
     loop {
         tokio::time::sleep(SWEEP).await;
-        if let Err(e) = sessions::sweep_idle(&state).await {
-            tracing::warn!(error = %e, "cannot close idle sessions");
-        }
+        crate::service::clock::on_time_passed(&state).await;
     }
 }
 

@@ -9,12 +9,12 @@ use kefu_api::callback::{self as wire, AesKey, Fields, Format, Value};
 use kefu_core::callback::{self as settings, CallbackConfig, Mode};
 use kefu_core::push::{Push, PushEvent};
 
-/// Where and how one app is pushed to.
+/// Where and how one app (or third-party platform) is pushed to.
 #[derive(Debug)]
 pub(crate) struct Target {
     /// The saved settings.
     pub config: CallbackConfig,
-    /// The app's original id (`ToUserName`).
+    /// The app's original id (`ToUserName`), or the platform's appid (`AppId`).
     pub to_user: String,
     /// The parsed EncodingAESKey, when there is one.
     pub key: Option<AesKey>,
@@ -51,14 +51,20 @@ pub(crate) fn with_query(url: &str, params: &[(&str, &str)]) -> String {
 pub(crate) fn request(target: &Target, push: &Push) -> Request {
     let cfg = &target.config;
     let (timestamp, nonce) = (push.created_at.0.to_string(), nonce(push.nonce));
-    let fields = fields(&target.to_user, push);
+    // A platform's ticket is addressed by `AppId` and concerns no follower.
+    let (fields, addressee) = match &push.event {
+        PushEvent::ComponentVerifyTicket { ticket } => (ticket_fields(&target.to_user, push, ticket), "AppId"),
+        _ => (fields(&target.to_user, push), "ToUserName"),
+    };
     let format = format(cfg);
     let mut params = vec![
         ("signature", wire::signature(&cfg.token, &timestamp, &nonce)),
         ("timestamp", timestamp.clone()),
         ("nonce", nonce.clone()),
-        ("openid", push.openid.to_string()),
     ];
+    if addressee == "ToUserName" {
+        params.push(("openid", push.openid.to_string()));
+    }
     let body = match (&target.key, cfg.mode) {
         (Some(key), Mode::Compatible | Mode::Safe) => {
             let plain = wire::render(format, &fields);
@@ -69,7 +75,8 @@ pub(crate) fn request(target: &Target, push: &Push) -> Request {
                 wire::msg_signature(&cfg.token, &timestamp, &nonce, &sealed),
             ));
             if cfg.mode == Mode::Safe {
-                wire::render_safe(format, &target.to_user, &sealed)
+                let to = Value::from(target.to_user.as_str());
+                wire::render(format, &[(addressee, to), ("Encrypt", Value::Text(sealed))])
             } else {
                 wire::render_compatible(format, &fields, &sealed)
             }
@@ -126,6 +133,16 @@ fn fields(to_user: &str, push: &Push) -> Fields {
         }
     }
     f
+}
+
+/// A platform's ticket push, in WeChat's order.
+fn ticket_fields(component: &str, push: &Push, ticket: &str) -> Fields {
+    vec![
+        ("AppId", Value::from(component)),
+        ("CreateTime", Value::Number(push.created_at.0)),
+        ("InfoType", Value::from("component_verify_ticket")),
+        ("ComponentVerifyTicket", Value::from(ticket)),
+    ]
 }
 
 fn event_fields(event: &PushEvent, f: &mut Fields) {

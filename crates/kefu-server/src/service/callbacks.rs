@@ -6,11 +6,11 @@
 //! [`push`] runs inside the transaction of the change it reports, so the
 //! outbox holds a push exactly when the change was committed.
 
-use super::apps::load_app;
 use super::sessions::current_session;
 use crate::error::ControlError;
 use crate::state::AppState;
 use kefu_api::control_push as c;
+use kefu_core::app::AccountType;
 use kefu_core::callback::{self, CallbackConfig, Format, Mode};
 use kefu_core::human::HumanError;
 use kefu_core::ids::{AppId, KfAccount, MsgId, OpenId};
@@ -46,8 +46,35 @@ pub(crate) fn push(
     Ok(())
 }
 
-fn settings(req: c::CallbackSettings, appid: AppId, now: Timestamp) -> CResult<CallbackConfig> {
-    let mode = req.mode.as_deref().unwrap_or("plaintext");
+/// Who pushes are for: an app (of a kind), or a third-party platform.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    App(AccountType),
+    Component,
+}
+
+/// The app or component named; 404 when it is neither.
+fn owner(tx: &mut dyn Tx, appid: &AppId) -> CResult<Owner> {
+    if let Some(app) = tx.app(appid)? {
+        return Ok(Owner::App(app.account_type));
+    }
+    match tx.component(appid)? {
+        Some(_) => Ok(Owner::Component),
+        None => Err(ControlError::NotFound("app")),
+    }
+}
+
+fn settings(req: c::CallbackSettings, appid: AppId, owner: Owner, now: Timestamp) -> CResult<CallbackConfig> {
+    let mode = match (req.mode.as_deref(), owner) {
+        // WeChat encrypts every push to a third-party platform.
+        (None | Some("safe"), Owner::Component) => "safe",
+        (Some(_), Owner::Component) => {
+            return Err(ControlError::BadRequest(
+                "a third-party platform's pushes are always encrypted (mode safe)".into(),
+            ))
+        }
+        (m, Owner::App(_)) => m.unwrap_or("plaintext"),
+    };
     let format = req.format.as_deref().unwrap_or("xml");
     Ok(CallbackConfig {
         appid,
@@ -74,14 +101,19 @@ fn callback_state(cfg: &CallbackConfig, pending: u64) -> c::CallbackState {
     }
 }
 
-/// `PUT /_kefu/apps/{appid}/callback`: checks the settings, runs the
-/// verification handshake against the URL, and saves them only if the
-/// developer's server echoed `echostr`.
+/// `PUT /_kefu/apps/{appid}/callback` (and `/_kefu/components/{id}/callback`):
+/// checks the settings, runs the verification handshake against the URL,
+/// and saves them only if the developer's server echoed `echostr`.
 pub(crate) async fn configure(state: &AppState, appid: String, req: c::CallbackSettings) -> CResult<c::CallbackState> {
     let (appid, now) = (AppId::new(appid), state.now());
-    let cfg = settings(req, appid.clone(), now)?;
-    let app = state.store.read(move |tx| load_app(tx, &appid)).await?;
-    callback::check(&cfg, Some(app.account_type)).map_err(|e| ControlError::BadRequest(e.to_string()))?;
+    let id = appid.clone();
+    let who = state.store.read(move |tx| owner(tx, &id)).await?;
+    let cfg = settings(req, appid, who, now)?;
+    let kind = match who {
+        Owner::App(t) => Some(t),
+        Owner::Component => None,
+    };
+    callback::check(&cfg, kind).map_err(|e| ControlError::BadRequest(e.to_string()))?;
     crate::push::verify_url(&cfg, now)
         .await
         .map_err(|why| ControlError::Refused("verification_failed", why))?;
@@ -89,7 +121,7 @@ pub(crate) async fn configure(state: &AppState, appid: String, req: c::CallbackS
     let pending = state
         .store
         .write(move |tx| {
-            load_app(tx, &saved.appid)?;
+            owner(tx, &saved.appid)?;
             tx.put_callback(&saved)?;
             Ok::<_, ControlError>(tx.pending_pushes(&saved.appid)?)
         })
@@ -104,7 +136,7 @@ pub(crate) async fn show(state: &AppState, appid: String) -> CResult<c::Callback
     state
         .store
         .read(move |tx| {
-            load_app(tx, &appid)?;
+            owner(tx, &appid)?;
             let cfg = tx.callback(&appid)?.ok_or(ControlError::NotFound("callback"))?;
             Ok(callback_state(&cfg, tx.pending_pushes(&appid)?))
         })
@@ -119,7 +151,7 @@ pub(crate) async fn remove(state: &AppState, appid: String) -> CResult<()> {
     state
         .store
         .write(move |tx| {
-            load_app(tx, &appid)?;
+            owner(tx, &appid)?;
             tx.callback(&appid)?.ok_or(ControlError::NotFound("callback"))?;
             Ok::<_, ControlError>(tx.delete_callback(&appid)?)
         })
@@ -140,7 +172,7 @@ pub(crate) async fn deliveries(
     state
         .store
         .read(move |tx| {
-            load_app(tx, &appid)?;
+            owner(tx, &appid)?;
             Ok(tx
                 .deliveries(&appid, before, limit)?
                 .iter()

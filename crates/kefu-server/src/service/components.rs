@@ -1,14 +1,18 @@
 //! Third-party platforms on the control side: create a component, push its
-//! verify ticket, and play the merchant who authorizes or revokes it.
+//! verify ticket (on demand, and every 10 minutes to a component with push
+//! settings), and play the merchant who authorizes or revokes it.
 
 use super::apps::{checked_whitelist, load_app};
+use super::callbacks;
 use crate::error::ControlError;
 use crate::gen;
 use crate::state::AppState;
 use kefu_api::platform as p;
-use kefu_core::ids::AppId;
-use kefu_core::platform::{normalize_sets, Authorization, Component, Ticket};
-use kefu_store::Tx;
+use kefu_core::ids::{AppId, OpenId};
+use kefu_core::platform::{normalize_sets, ticket_due, Authorization, Component, Ticket};
+use kefu_core::push::PushEvent;
+use kefu_core::Timestamp;
+use kefu_store::{StoreError, Tx};
 
 type CResult<T> = Result<T, ControlError>;
 
@@ -72,24 +76,68 @@ pub(crate) async fn show(state: &AppState, component: String) -> CResult<p::Comp
         .await
 }
 
+/// Keeps a new ticket and pushes it, when the component has push settings.
+fn issue(tx: &mut dyn Tx, component: &AppId, now: Timestamp) -> Result<Ticket, StoreError> {
+    let t = Ticket {
+        component: component.clone(),
+        ticket: gen::ticket(),
+        issued_at: now,
+    };
+    tx.put_ticket(&t)?;
+    let event = PushEvent::ComponentVerifyTicket {
+        ticket: t.ticket.clone(),
+    };
+    callbacks::push(tx, component, &OpenId::new(""), now, event)?;
+    Ok(t)
+}
+
 /// `POST /_kefu/components/{component_appid}/ticket`: a new verify ticket,
 /// valid 12 hours (earlier ones stay valid until their own 12 hours end).
 pub(crate) async fn push_ticket(state: &AppState, component: String) -> CResult<p::TicketInfo> {
-    let t = Ticket {
-        component: AppId::new(component),
-        ticket: gen::ticket(),
-        issued_at: state.now(),
-    };
-    state
+    let (component, now) = (AppId::new(component), state.now());
+    let info = state
         .store
         .write(move |tx| {
-            load(tx, &t.component)?;
-            tx.put_ticket(&t)?;
-            Ok(p::TicketInfo {
-                component_verify_ticket: t.ticket.clone(),
+            load(tx, &component)?;
+            let t = issue(tx, &component, now)?;
+            Ok::<_, ControlError>(p::TicketInfo {
+                component_verify_ticket: t.ticket,
             })
         })
-        .await
+        .await?;
+    state.pushes.wake();
+    Ok(info)
+}
+
+/// WeChat's 10-minute ticket push: every component with push settings whose
+/// latest ticket is 10 minutes old (or that has none) gets a new one.
+pub(crate) async fn push_due_tickets(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.now();
+    let due = move |tx: &mut dyn Tx| -> Result<Vec<AppId>, StoreError> {
+        let mut due = Vec::new();
+        for c in tx.pushed_components()? {
+            if ticket_due(tx.latest_ticket(&c)?.as_ref(), now) {
+                due.push(c);
+            }
+        }
+        Ok(due)
+    };
+    // A read first: most rounds find nothing due and need no write.
+    if state.store.read(move |tx| due(tx)).await?.is_empty() {
+        return Ok(0);
+    }
+    let issued = state
+        .store
+        .write(move |tx| {
+            let components = due(tx)?;
+            for c in &components {
+                issue(tx, c, now)?;
+            }
+            Ok::<_, StoreError>(components.len())
+        })
+        .await?;
+    state.pushes.wake();
+    Ok(issued)
 }
 
 /// `POST /_kefu/components/{component_appid}/authorizations`: the merchant

@@ -18,6 +18,7 @@ mod invite;
 mod kf_accounts;
 mod platform;
 mod props;
+mod push_component;
 mod push_delivery;
 mod pushes;
 mod races;

@@ -63,3 +63,6 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_by_app ON deliveries (appid, id);
 
 CREATE INDEX sessions_idle ON sessions (last_msg_at);
+
+-- A component's latest ticket (the 10-minute push issues the next one).
+CREATE INDEX tickets_by_component ON tickets (component_appid, issued_at);

@@ -68,3 +68,6 @@ CREATE INDEX deliveries_by_app ON deliveries (appid, id);
 
 -- Idle sessions of every app, oldest first.
 CREATE INDEX sessions_idle ON sessions (last_msg_at);
+
+-- A component's latest ticket (the 10-minute push issues the next one).
+CREATE INDEX tickets_by_component ON tickets (component_appid, issued_at);

@@ -1,7 +1,7 @@
 //! [`PlatformTx`] over PostgreSQL: components, tickets and authorizations.
 
 use super::exec::{Params, PgTx};
-use super::rows::{authorization_row, component_row, ticket_row};
+use super::rows::{authorization_row, component_row, get, ticket_row};
 use crate::codec::{encode_list, encode_sets};
 use crate::tx::PlatformTx;
 use crate::StoreError;
@@ -52,6 +52,25 @@ impl PlatformTx for PgTx<'_, '_> {
              issued_at = excluded.issued_at",
             &[&t.ticket, &t.component.as_str(), &t.issued_at.0],
         )
+    }
+
+    fn latest_ticket(&mut self, component: &AppId) -> R<Option<Ticket>> {
+        self.one(
+            "SELECT ticket, component_appid, issued_at FROM tickets WHERE component_appid = $1 \
+             ORDER BY issued_at DESC, ticket DESC LIMIT 1",
+            &[&component.as_str()],
+            ticket_row,
+        )
+    }
+
+    fn pushed_components(&mut self) -> R<Vec<AppId>> {
+        let ids = self.all(
+            "SELECT c.component_appid FROM components c JOIN callbacks k ON k.appid = c.component_appid \
+             ORDER BY c.component_appid",
+            &[],
+            |r| get::<String>(r, 0),
+        )?;
+        Ok(ids.into_iter().map(AppId::new).collect())
     }
 
     fn authorization(&mut self, component: &AppId, appid: &AppId) -> R<Option<Authorization>> {

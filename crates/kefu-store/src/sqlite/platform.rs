@@ -51,6 +51,25 @@ impl PlatformTx for SqliteTx<'_> {
         )
     }
 
+    fn latest_ticket(&mut self, component: &AppId) -> R<Option<Ticket>> {
+        self.one(
+            "SELECT ticket, component_appid, issued_at FROM tickets WHERE component_appid = ?1 \
+             ORDER BY issued_at DESC, ticket DESC LIMIT 1",
+            [component.as_str()],
+            ticket_row,
+        )
+    }
+
+    fn pushed_components(&mut self) -> R<Vec<AppId>> {
+        let ids = self.all(
+            "SELECT c.component_appid FROM components c JOIN callbacks k ON k.appid = c.component_appid \
+             ORDER BY c.component_appid",
+            [],
+            |r| r.get::<_, String>(0),
+        )?;
+        Ok(ids.into_iter().map(AppId::new).collect())
+    }
+
     fn authorization(&mut self, component: &AppId, appid: &AppId) -> R<Option<Authorization>> {
         self.one(
             concat!(

@@ -106,3 +106,48 @@ pub async fn authorizer_tokens_remember_their_component(s: Subject) {
         .unwrap();
     assert_eq!(got, Some(rec));
 }
+
+pub async fn a_components_latest_ticket_and_its_push_settings_are_found(s: Subject) {
+    use kefu_core::callback::{CallbackConfig, Format, Mode};
+    let got = s
+        .store
+        .write(|tx: &mut dyn Tx| {
+            for id in ["wxc1", "wxc2"] {
+                tx.put_component(&Component {
+                    appid: AppId::new(id),
+                    secret: "s".into(),
+                    ip_whitelist: vec![],
+                    created_at: Timestamp(1),
+                })?;
+            }
+            let none = tx.latest_ticket(&AppId::new("wxc1"))?;
+            for (ticket, at) in [("t1", 100), ("t3", 700), ("t2", 400)] {
+                tx.put_ticket(&Ticket {
+                    component: AppId::new("wxc1"),
+                    ticket: ticket.into(),
+                    issued_at: Timestamp(at),
+                })?;
+            }
+            let before = tx.pushed_components()?;
+            // Settings of an app or of the second component: only the latter counts.
+            for id in ["wx1", "wxc2"] {
+                tx.put_callback(&CallbackConfig {
+                    appid: AppId::new(id),
+                    url: "https://dev.example/cb".into(),
+                    token: "token1".into(),
+                    encoding_aes_key: Some("k".repeat(43)),
+                    mode: Mode::Safe,
+                    format: Format::Xml,
+                    updated_at: Timestamp(1),
+                })?;
+            }
+            let latest = tx.latest_ticket(&AppId::new("wxc1"))?.map(|t| t.ticket);
+            Ok::<_, E>((none, latest, before, tx.pushed_components()?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(got.0, None);
+    assert_eq!(got.1.as_deref(), Some("t3"));
+    assert!(got.2.is_empty());
+    assert_eq!(got.3, [AppId::new("wxc2")]);
+}
