@@ -52,17 +52,18 @@ pub(crate) fn request(target: &Target, push: &Push) -> Request {
     let cfg = &target.config;
     let (timestamp, nonce) = (push.created_at.0.to_string(), nonce(push.nonce));
     // A platform's ticket is addressed by `AppId` and concerns no follower.
-    let (fields, addressee) = match &push.event {
-        PushEvent::ComponentVerifyTicket { ticket } => (ticket_fields(&target.to_user, push, ticket), "AppId"),
-        _ => (fields(&target.to_user, push), "ToUserName"),
+    let (fields, for_follower) = match &push.event {
+        PushEvent::ComponentVerifyTicket { ticket } => (ticket_fields(&target.to_user, push, ticket), false),
+        _ => (fields(&target.to_user, push), true),
     };
+    let addressee = if for_follower { "ToUserName" } else { "AppId" };
     let format = format(cfg);
     let mut params = vec![
         ("signature", wire::signature(&cfg.token, &timestamp, &nonce)),
         ("timestamp", timestamp.clone()),
         ("nonce", nonce.clone()),
     ];
-    if addressee == "ToUserName" {
+    if for_follower {
         params.push(("openid", push.openid.to_string()));
     }
     let body = match (&target.key, cfg.mode) {

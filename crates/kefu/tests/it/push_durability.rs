@@ -66,6 +66,36 @@ fn msgid(a: &Arrival) -> i64 {
     id.parse().expect("a numeric MsgId")
 }
 
+/// kefu on a fresh SQLite file, its demo app pushing in safe mode to a
+/// receiver that never answers this first process, and one follower.
+struct Stalled {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    first: Kefu,
+    appid: String,
+    openid: String,
+    r: Receiver,
+}
+
+async fn stalled() -> Stalled {
+    let (_dir, db) = data_dir();
+    let first = Kefu::start_on(&db, &FROZEN);
+    let appid = first.demo.appid.clone();
+    let ctl = first.control();
+    let openid = ctl.follow(&appid, None).await.expect("follow").openid;
+    let r = Receiver::start(TOKEN, Some(KEY), &appid, Format::Xml).await;
+    r.fallback(Answer::Stall(FOREVER));
+    configure(&ctl, &appid, &r).await;
+    Stalled {
+        _dir,
+        db,
+        first,
+        appid,
+        openid,
+        r,
+    }
+}
+
 /// The log holds one try of one push: its first, answered and final.
 fn assert_delivered_once(log: &[DeliveryState], body: &str) {
     let tries: Vec<(u32, &str, bool, Option<u16>)> = log
@@ -84,15 +114,15 @@ fn assert_delivered_once(log: &[DeliveryState], body: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_in_flight_at_sigkill_is_delivered_once_after_restart() {
     // Arrange: the developer's server holds on to what the first process sends.
-    let (_dir, db) = data_dir();
-    let first = Kefu::start_on(&db, &FROZEN);
-    let appid = first.demo.appid.clone();
-    let ctl = first.control();
-    let openid = ctl.follow(&appid, None).await.expect("follow").openid;
-    let r = Receiver::start(TOKEN, Some(KEY), &appid, Format::Xml).await;
-    r.fallback(Answer::Stall(FOREVER));
-    configure(&ctl, &appid, &r).await;
-    let sent = write(&ctl, &appid, &openid, "are you there?").await;
+    let Stalled {
+        _dir,
+        db,
+        first,
+        appid,
+        openid,
+        r,
+    } = stalled().await;
+    let sent = write(&first.control(), &appid, &openid, "are you there?").await;
     let in_flight = r.wait_for(1, 4).await.remove(0);
 
     // Act: kill during the try, answer from now on, start again.
@@ -129,17 +159,17 @@ async fn a_push_in_flight_at_sigkill_is_delivered_once_after_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_written_right_before_sigkill_is_delivered_after_restart() {
     // Arrange: nothing the first process sends is ever answered to it.
-    let (_dir, db) = data_dir();
-    let first = Kefu::start_on(&db, &FROZEN);
-    let appid = first.demo.appid.clone();
-    let ctl = first.control();
-    let openid = ctl.follow(&appid, None).await.expect("follow").openid;
-    let r = Receiver::start(TOKEN, Some(KEY), &appid, Format::Xml).await;
-    r.fallback(Answer::Stall(FOREVER));
-    configure(&ctl, &appid, &r).await;
+    let Stalled {
+        _dir,
+        db,
+        first,
+        appid,
+        openid,
+        r,
+    } = stalled().await;
 
     // Act: kill as soon as the write is answered.
-    let sent = write(&ctl, &appid, &openid, "hello").await;
+    let sent = write(&first.control(), &appid, &openid, "hello").await;
     first.kill();
     r.fallback(Answer::Success);
     let second = Kefu::start_on(&db, &FROZEN);
