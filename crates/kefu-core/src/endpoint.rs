@@ -42,7 +42,16 @@ pub struct Endpoint {
     pub perm_sets: &'static [u32],
     /// Whether the endpoint needs an `access_token` at all.
     pub needs_token: bool,
+    /// The largest request body read; more answers 45002.
+    pub body_limit: usize,
 }
+
+/// Largest JSON body an endpoint reads.
+pub const JSON_BODY_LIMIT: usize = 1 << 20;
+/// Largest avatar file `kfaccount/uploadheadimg` takes.
+pub const AVATAR_LIMIT: usize = 5 << 20;
+/// Room for the multipart envelope around the avatar.
+const MULTIPART_SLACK: usize = 64 << 10;
 
 use Access::{CertifiedOnly as C, No as N, Yes as Y};
 
@@ -61,6 +70,15 @@ const fn ep(path: &'static str, method: Method, scope: [Access; 4], perm_sets: &
         scope,
         perm_sets,
         needs_token: true,
+        body_limit: JSON_BODY_LIMIT,
+    }
+}
+
+/// An upload endpoint: its body is a multipart form around one file.
+const fn upload(e: Endpoint, file_limit: usize) -> Endpoint {
+    Endpoint {
+        body_limit: file_limit + MULTIPART_SLACK,
+        ..e
     }
 }
 
@@ -71,6 +89,7 @@ const fn credential(path: &'static str, method: Method) -> Endpoint {
         scope: ALL_TYPES,
         perm_sets: &[],
         needs_token: false,
+        body_limit: JSON_BODY_LIMIT,
     }
 }
 
@@ -90,11 +109,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         SESSION_SETS,
     ),
     ep("/customservice/kfaccount/del", Method::Both, MP_OA_SA_MG, KF_SETS),
-    ep(
-        "/customservice/kfaccount/uploadheadimg",
-        Method::Post,
-        OA_SA_ONLY,
-        SESSION_SETS,
+    upload(
+        ep(
+            "/customservice/kfaccount/uploadheadimg",
+            Method::Post,
+            OA_SA_ONLY,
+            SESSION_SETS,
+        ),
+        AVATAR_LIMIT,
     ),
     ep(
         "/customservice/kfaccount/inviteworker",

@@ -92,6 +92,18 @@ pub fn check_nickname(nickname: &str) -> Result<(), ErrCode> {
     Ok(())
 }
 
+/// The content type of an avatar file, judged by its first bytes: JPEG or
+/// PNG; 40005 for anything else.
+pub fn avatar_type(data: &[u8]) -> Result<&'static str, ErrCode> {
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok("image/png")
+    } else {
+        Err(ErrCode::InvalidFileType)
+    }
+}
+
 /// What `kfaccount/add` needs to know besides the request.
 #[derive(Debug, Clone, Copy)]
 pub struct AddContext {
@@ -223,6 +235,15 @@ impl KfRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn avatars_are_jpeg_or_png_by_their_first_bytes() {
+        assert_eq!(avatar_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Ok("image/jpeg"));
+        assert_eq!(avatar_type(b"\x89PNG\r\n\x1a\n...."), Ok("image/png"));
+        for other in [&b"GIF89a"[..], b"", b"\xFF\xD8", b"<svg"] {
+            assert_eq!(avatar_type(other), Err(ErrCode::InvalidFileType));
+        }
+    }
 
     fn kf() -> KfRecord {
         KfRecord::new(AppId::new("wx"), KfAccount::new("a@test"), 1001, "A")

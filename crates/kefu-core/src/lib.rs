@@ -9,6 +9,7 @@
 //! - [`errcode`]: the one table of WeChat error codes and their errmsg texts.
 //! - [`app`]: an app (Official Account, Service Account, Mini Program, MiniGame).
 //! - [`endpoint`]: the table of endpoints with their scope and permission sets.
+//! - [`credential`]: who may call, in WeChat's order of checks.
 //! - [`token`]: access-token lifecycle (`cgi-bin/token`, `stable_token`).
 //! - [`quota`]: daily and per-minute call counters on the virtual clock.
 //! - [`kf`]: kf accounts, invitations and workers.
@@ -26,6 +27,7 @@
 
 pub mod app;
 pub mod callback;
+pub mod credential;
 pub mod endpoint;
 pub mod errcode;
 pub mod human;

@@ -87,6 +87,23 @@ impl Session {
     pub fn is_live(&self, now: Timestamp) -> bool {
         now.since(self.last_msg_at) < IDLE_CLOSE_SECS
     }
+
+    /// The moment the session closes by itself if no message comes:
+    /// [`IDLE_CLOSE_SECS`] after the last one.
+    pub fn closes_at(&self) -> Timestamp {
+        self.last_msg_at.plus(IDLE_CLOSE_SECS)
+    }
+
+    /// When a session ended by a change at `now` counts as closed: `now`
+    /// while it is live, else the moment it timed out (the close that a
+    /// push then reports happened then, not later).
+    pub fn ended_at(&self, now: Timestamp) -> Timestamp {
+        if self.is_live(now) {
+            now
+        } else {
+            self.closes_at()
+        }
+    }
 }
 
 /// The earliest last-message time of a session still open at `now`.
@@ -268,6 +285,9 @@ mod tests {
         let s = session("a@test");
         assert!(s.is_live(Timestamp(1 + IDLE_CLOSE_SECS - 1)));
         assert!(!s.is_live(Timestamp(1 + IDLE_CLOSE_SECS)));
+        assert_eq!(s.closes_at(), Timestamp(1 + IDLE_CLOSE_SECS));
+        assert_eq!(s.ended_at(Timestamp(5)), Timestamp(5));
+        assert_eq!(s.ended_at(Timestamp(1 + 2 * IDLE_CLOSE_SECS)), s.closes_at());
         assert_eq!(live(Some(s.clone()), Timestamp(1 + IDLE_CLOSE_SECS)), None);
         let now = Timestamp(1 + IDLE_CLOSE_SECS - 1);
         assert!(s.last_msg_at >= live_since(now));

@@ -11,6 +11,7 @@
 //! may write the same database ([`kefu_store::Store::shared`]).
 
 use kefu_core::app::AccountType;
+pub(crate) use kefu_core::credential::Grant;
 use kefu_core::ids::AppId;
 use kefu_core::quota::QuotaRule;
 use kefu_core::token::TokenRecord;
@@ -36,22 +37,6 @@ pub(crate) struct Principal {
     pub grant: Grant,
     /// The app's configured call quotas.
     pub quotas: Vec<QuotaRule>,
-}
-
-/// Who a token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Grant {
-    /// The app itself (`cgi-bin/token`, `stable_token`).
-    Own,
-    /// A component acting for the app, with the permission sets it granted.
-    Authorizer {
-        /// The component.
-        component: AppId,
-        /// The granted permission sets.
-        perm_sets: Vec<u32>,
-    },
-    /// A component's own token: no app endpoint accepts it.
-    Component,
 }
 
 /// Checked tokens, by value.

@@ -7,23 +7,30 @@
 //! - `cache`: checked access tokens, kept coherent in process.
 //! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
 //! - `control`: `/_kefu/` routes and handlers.
-//! - `push`: delivery of the outbox to developers' servers, the idle sweep.
+//! - `push`: delivery of the outbox to developers' servers.
+//! - `outbound`: every HTTP call to a developer's server (push requests,
+//!   answers, the URL handshake); no store, no service.
+//! - `background`: what time alone causes (idle sessions close, tickets
+//!   fall due), every second and after a clock advance.
 //! - `service`: the only place that sequences IO: load through the store,
-//!   decide with `kefu-core`, write back, in one transaction.
+//!   decide with `kefu-core`, write back, in one transaction. Its modules
+//!   never import each other in a circle (a test checks), and never import
+//!   `push`, `background` or `control`.
 //!
 //! Handlers extract, call one service function, and return.
 
 pub mod error;
 pub mod state;
 
+mod background;
 mod cache;
 mod control;
 mod gen;
+mod outbound;
 mod push;
 mod service;
 mod wx;
 
-pub use push::start as start_pushes;
 pub use service::apps::ensure_demo_app;
 pub use service::clock::load_clock_offset;
 pub use state::{AppState, ServerConfig, VirtualClock};
@@ -34,6 +41,14 @@ use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+
+/// Starts the background work on the current runtime: delivery of the
+/// outbox to developers' servers, and what time alone causes (idle
+/// sessions closing, component tickets falling due).
+pub fn start_pushes(state: &AppState) {
+    push::start(state);
+    background::start(state);
+}
 
 /// Every route: the WeChat side, the control API, and 40066 for the rest.
 pub fn router(state: AppState) -> Router {

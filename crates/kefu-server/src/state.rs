@@ -3,14 +3,15 @@
 use crate::cache::CredentialCache;
 use crate::push::Pushes;
 use kefu_core::limits::Limits;
+use kefu_core::push;
 use kefu_core::Timestamp;
 use kefu_store::Store;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Settings fixed at start-up.
-#[derive(Debug, Clone, Default)]
+/// Settings fixed at start-up. `Debug` never shows the admin token.
+#[derive(Clone)]
 pub struct ServerConfig {
     /// Limits the documentation leaves open.
     pub limits: Limits,
@@ -20,6 +21,33 @@ pub struct ServerConfig {
     pub lenient: bool,
     /// Take the caller's address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// How long one push try waits for the developer's server (WeChat: 5 s);
+    /// also the deadline of the URL verification handshake.
+    pub push_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            limits: Limits::default(),
+            admin_token: None,
+            lenient: false,
+            trust_proxy: false,
+            push_timeout: Duration::from_secs(push::TIMEOUT_SECS),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("limits", &self.limits)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
+            .field("lenient", &self.lenient)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("push_timeout", &self.push_timeout)
+            .finish()
+    }
 }
 
 /// The virtual clock every expiry reads. It runs with real time (or stands
@@ -101,5 +129,22 @@ impl AppState {
     /// The virtual now.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_admin_token() {
+        let config = ServerConfig {
+            admin_token: Some("s3cret-admin".into()),
+            ..ServerConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-admin"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert_eq!(config.push_timeout, Duration::from_secs(5));
     }
 }

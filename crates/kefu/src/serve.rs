@@ -32,6 +32,9 @@ pub(crate) struct ServeArgs {
     /// Take the caller's address from `X-Forwarded-For` (kefu behind a proxy).
     #[arg(long, env = "KEFU_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Milliseconds one push try waits for the developer's server (WeChat waits 5 s).
+    #[arg(long, env = "KEFU_PUSH_TIMEOUT_MS", default_value_t = 5000)]
+    push_timeout_ms: u64,
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
@@ -94,6 +97,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
             admin_token: args.admin_token,
             lenient: args.lenient,
             trust_proxy: args.trust_proxy,
+            push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
         },
     );
     let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;

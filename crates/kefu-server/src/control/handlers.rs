@@ -1,6 +1,7 @@
 //! Control-API handlers: extract, call one service function, return.
 
 use super::CJson;
+use crate::background;
 use crate::error::ControlError;
 use crate::service::apps::{self, KfAction};
 use crate::service::clock;
@@ -74,7 +75,7 @@ pub(crate) async fn clock(State(s): State<AppState>) -> Json<c::Clock> {
 }
 
 pub(crate) async fn advance_clock(State(s): State<AppState>, CJson(req): CJson<c::Advance>) -> CResult<c::Clock> {
-    clock::advance_clock(&s, req).await.map(Json)
+    background::advance(&s, req).await.map(Json)
 }
 
 pub(crate) async fn reset(State(s): State<AppState>) -> Result<StatusCode, ControlError> {

@@ -3,7 +3,7 @@
 
 use super::CJson;
 use crate::error::ControlError;
-use crate::service::callbacks;
+use crate::service::push_settings;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -17,15 +17,15 @@ pub(crate) async fn configure(
     Path(appid): Path<String>,
     CJson(req): CJson<c::CallbackSettings>,
 ) -> CResult<c::CallbackState> {
-    callbacks::configure(&s, appid, req).await.map(Json)
+    push_settings::configure(&s, appid, req).await.map(Json)
 }
 
 pub(crate) async fn show(State(s): State<AppState>, Path(appid): Path<String>) -> CResult<c::CallbackState> {
-    callbacks::show(&s, appid).await.map(Json)
+    push_settings::show(&s, appid).await.map(Json)
 }
 
 pub(crate) async fn remove(State(s): State<AppState>, Path(appid): Path<String>) -> Result<StatusCode, ControlError> {
-    callbacks::remove(&s, appid).await.map(|_| StatusCode::NO_CONTENT)
+    push_settings::remove(&s, appid).await.map(|_| StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn deliveries(
@@ -36,5 +36,5 @@ pub(crate) async fn deliveries(
     let param = |name| crate::wx::query_param(q.as_deref(), name);
     let before = param("before").and_then(|v| v.parse().ok());
     let limit = param("limit").and_then(|v| v.parse().ok());
-    callbacks::deliveries(&s, appid, before, limit).await.map(Json)
+    push_settings::deliveries(&s, appid, before, limit).await.map(Json)
 }

@@ -1,132 +1,23 @@
-//! One push's tries, and the URL verification handshake.
+//! One push's tries.
 //!
-//! A try waits [`TIMEOUT_SECS`] for an answer; tries go on until an answer
+//! A try waits the server's push timeout (WeChat's 5 s unless configured)
+//! for an answer; tries go on until an answer
 //! arrives or [`TRIES`] were made. Every try is written to the delivery log
 //! (and the outbox learns how many were made) before the next one starts,
 //! so a restart goes on from the right try.
 
-use super::answer;
-use super::record::Recorder;
-use super::render::{self, format, Request, Target};
-use crate::service::callbacks::{self, Unapplied, LOG_PAGE};
+use super::record::{persist, Recorder};
+use crate::outbound::render::{self, format, Request, Target};
+use crate::outbound::{answer, cut, send};
+use crate::service::push_settings::LOG_PAGE;
+use crate::service::replies::{self, Unapplied};
 use crate::state::AppState;
-use kefu_api::callback::{self as wire, AesKey};
-use kefu_core::callback::CallbackConfig;
+use kefu_api::callback::AesKey;
 use kefu_core::ids::AppId;
-use kefu_core::push::{self, Delivery, Outcome, Pending, Push, TIMEOUT_SECS, TRIES};
-use kefu_core::Timestamp;
+use kefu_core::push::{self, Delivery, Outcome, Pending, Push, TRIES};
 use kefu_store::StoreError;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// How much of an answer is read, and how much the log keeps.
-const ANSWER_MAX: usize = 64 * 1024;
-const LOGGED_MAX: usize = 4096;
-/// How long to wait before asking a failing store again.
-const STORE_RETRY: Duration = Duration::from_millis(500);
-
-fn timeout() -> Duration {
-    Duration::from_secs(TIMEOUT_SECS)
-}
-
-/// An answer that arrived: status and (the start of) its body.
-struct Answer {
-    status: u16,
-    body: String,
-}
-
-/// Sends one request and waits at most [`TIMEOUT_SECS`] for the whole answer.
-async fn send(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<(&'static str, String)>,
-) -> Result<Answer, (Outcome, String)> {
-    let exchange = async {
-        let mut req = http.request(method, url);
-        if let Some((content_type, body)) = body {
-            req = req.header(reqwest::header::CONTENT_TYPE, content_type).body(body);
-        }
-        let mut resp = req.send().await?;
-        let status = resp.status().as_u16();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await? {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() >= ANSWER_MAX {
-                bytes.truncate(ANSWER_MAX);
-                break;
-            }
-        }
-        Ok::<_, reqwest::Error>(Answer {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
-    };
-    match tokio::time::timeout(timeout(), exchange).await {
-        Err(_) => Err((Outcome::Timeout, format!("no answer within {TIMEOUT_SECS} s"))),
-        Ok(Err(e)) => Err((Outcome::Unreachable, describe(&e))),
-        Ok(Ok(answer)) => Ok(answer),
-    }
-}
-
-/// A reqwest error in words, with its causes (the URL is logged apart).
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = String::from(if e.is_connect() {
-        "cannot connect"
-    } else if e.is_body() || e.is_decode() {
-        "the answer broke off"
-    } else {
-        "the exchange failed"
-    });
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-/// WeChat's handshake: a GET with `signature`, `timestamp`, `nonce` and
-/// `echostr`, which the developer's server must echo verbatim.
-pub(crate) async fn verify_url(cfg: &CallbackConfig, now: Timestamp) -> Result<(), String> {
-    if let Some(k) = &cfg.encoding_aes_key {
-        AesKey::parse(k).map_err(|e| e.to_string())?;
-    }
-    let (timestamp, nonce) = (now.0.to_string(), rand::random::<u32>().to_string());
-    let echostr = rand::random::<u64>().to_string();
-    let url = render::with_query(
-        &cfg.url,
-        &[
-            ("signature", &wire::signature(&cfg.token, &timestamp, &nonce)),
-            ("timestamp", &timestamp),
-            ("nonce", &nonce),
-            ("echostr", &echostr),
-        ],
-    );
-    let http = reqwest::Client::new();
-    let answer = send(&http, reqwest::Method::GET, &url, None)
-        .await
-        .map_err(|(_, why)| format!("the URL did not answer the verification: {why}"))?;
-    if answer.status != 200 {
-        return Err(format!("the verification was answered with HTTP {}", answer.status));
-    }
-    if answer.body != echostr {
-        return Err(format!(
-            "the verification was answered with {:?}, not the echostr {echostr:?}",
-            cut(&answer.body)
-        ));
-    }
-    Ok(())
-}
-
-fn cut(s: &str) -> String {
-    let mut end = s.len().min(LOGGED_MAX);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
+use std::time::Instant;
 
 /// The settings a push goes out with, read through the short-lived cache.
 pub(super) async fn target(state: &AppState, appid: &AppId) -> Result<Option<Arc<Target>>, StoreError> {
@@ -156,24 +47,6 @@ pub(super) async fn target(state: &AppState, appid: &AppId) -> Result<Option<Arc
     Ok(target)
 }
 
-/// Runs a store call until it succeeds (the store is down: nothing else
-/// works either, and the push must not be lost).
-pub(super) async fn persist<T, F, Fut>(what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, StoreError>>,
-{
-    loop {
-        match f().await {
-            Ok(v) => return v,
-            Err(e) => {
-                tracing::warn!(error = %e, "push delivery: cannot {what}; trying again");
-                tokio::time::sleep(STORE_RETRY).await;
-            }
-        }
-    }
-}
-
 /// Makes the remaining tries of a claimed push; returns when it has left
 /// the outbox.
 pub(super) async fn deliver(state: &AppState, http: &reqwest::Client, log: &Recorder, pending: Pending) {
@@ -199,7 +72,8 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
     let Request { url, body } = render::request(target, p);
     let (at, started) = (state.now(), Instant::now());
     let content_type = format(&target.config).content_type();
-    let sent = send(http, reqwest::Method::POST, &url, Some((content_type, body.clone()))).await;
+    let request = Some((content_type, body.clone()));
+    let sent = send(http, (reqwest::Method::POST, &url), request, state.config.push_timeout).await;
     let latency_ms = started.elapsed().as_millis() as u64;
     let (status, response) = match &sent {
         Ok(a) => (Some(a.status), cut(&a.body)),
@@ -241,7 +115,7 @@ async fn act(state: &AppState, target: &Target, p: &Push, body: &str) -> (Outcom
         Ok(action) => action,
         Err(unread) => return unread,
     };
-    match callbacks::apply(state, p, action).await {
+    match replies::apply(state, p, action).await {
         Ok(done) => (Outcome::Ok, done),
         Err(Unapplied::Refused(why)) => (Outcome::Refused, why),
         Err(Unapplied::Store(e)) => {

@@ -1,6 +1,5 @@
 //! The dispatcher: claims pushes from the outbox and runs their deliveries,
-//! plus the two background loops around it (heartbeats for a shared store,
-//! and the sweep that closes idle sessions).
+//! plus the heartbeats a shared store needs to tell its claims are alive.
 //!
 //! Each follower's pushes go out one after another, in outbox order; an app
 //! has at most [`IN_FLIGHT`] deliveries running and at most about
@@ -30,8 +29,6 @@ const POLL: Duration = Duration::from_millis(250);
 /// its claims last after it stops.
 const HEARTBEAT: Duration = Duration::from_secs(2);
 const STALE_MS: i64 = 10_000;
-/// How often idle sessions are looked for.
-const SWEEP: Duration = Duration::from_secs(1);
 /// Log entries between two prunes of an app's log.
 const PRUNE_EVERY: u32 = 200;
 
@@ -79,7 +76,6 @@ pub fn start(state: &AppState) {
         apps: Mutex::new(HashMap::new()),
     });
     tokio::spawn(d.run());
-    tokio::spawn(sweep(state.clone()));
     if state.store.shared() {
         tokio::spawn(heartbeat(state.clone()));
     }
@@ -204,16 +200,6 @@ impl Dispatcher {
         if prune {
             deliver::prune(&self.state, appid.clone()).await;
         }
-    }
-}
-
-/// Every [`SWEEP`]: closes idle sessions, so `kf_close_session` goes out
-/// at the timeout even when nothing else happens, and pushes third-party
-/// platforms the tickets that are due.
-async fn sweep(state: AppState) {
-    loop {
-        tokio::time::sleep(SWEEP).await;
-        crate::service::clock::on_time_passed(&state).await;
     }
 }
 

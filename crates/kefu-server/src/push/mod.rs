@@ -1,7 +1,7 @@
 //! Delivery of pushes to developers' servers, as WeChat delivers them.
 //!
 //! Changes write their pushes to the store's outbox in their own
-//! transaction (see `service::callbacks::push`); this module takes them out
+//! transaction (see `service::outbox::push`); this module takes them out
 //! again. A dispatcher claims pushes from the outbox, keeps each follower's
 //! pushes in order, lets each app have a bounded number in flight (so one
 //! slow server delays only its own app), and records every try in the
@@ -9,23 +9,19 @@
 //! delivered by one process; a process that stops sending heartbeats loses
 //! its claims to the others.
 //!
-//! - `render`: the request a push becomes (URL signature, body, envelope).
-//! - `answer`: reading the developer's answer (verify, decrypt, interpret).
-//! - `deliver`: the tries of one push, and the URL handshake.
+//! - `deliver`: the tries of one push (requests and answers are
+//!   `crate::outbound`'s), and acting on the answer.
 //! - `record`: the delivery log's writer, which batches tries.
-//! - `dispatch`: claiming, ordering and the background loops.
+//! - `dispatch`: claiming, ordering, and the heartbeat loop.
 
-mod answer;
 mod deliver;
 mod dispatch;
 mod record;
-mod render;
 
-pub(crate) use deliver::verify_url;
 pub use dispatch::start;
 
+use crate::outbound::render::Target;
 use kefu_core::ids::AppId;
-use render::Target;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

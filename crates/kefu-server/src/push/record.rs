@@ -3,11 +3,15 @@
 //! batch rather than one per push. A try is acknowledged only once its
 //! entry (and the outbox change it implies) is durable.
 
-use super::deliver::persist;
 use crate::state::AppState;
 use kefu_core::push::Delivery;
+use kefu_store::StoreError;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+
+/// How long to wait before asking a failing store again.
+const STORE_RETRY: Duration = Duration::from_millis(500);
 
 /// Most entries one store job writes.
 const BATCH: usize = 32;
@@ -59,6 +63,24 @@ async fn run(state: AppState, mut rx: mpsc::UnboundedReceiver<Entry>) {
         .await;
         for ack in acks {
             let _ = ack.send(());
+        }
+    }
+}
+
+/// Runs a store call until it succeeds (the store is down: nothing else
+/// works either, and the push must not be lost).
+pub(super) async fn persist<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    loop {
+        match f().await {
+            Ok(v) => return v,
+            Err(e) => {
+                tracing::warn!(error = %e, "push delivery: cannot {what}; trying again");
+                tokio::time::sleep(STORE_RETRY).await;
+            }
         }
     }
 }

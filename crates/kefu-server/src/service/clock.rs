@@ -38,20 +38,7 @@ pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> Result<c
         })
         .await?;
     state.clock.set_offset(offset);
-    // What the jump made due happens now, not at the next sweep.
-    on_time_passed(state).await;
     Ok(clock(state))
-}
-
-/// What time alone causes: idle sessions close, and components get the
-/// tickets that are due. Failures are logged; the next round tries again.
-pub(crate) async fn on_time_passed(state: &AppState) {
-    if let Err(e) = super::sessions::sweep_idle(state).await {
-        tracing::warn!(error = %e, "cannot close idle sessions");
-    }
-    if let Err(e) = super::components::push_due_tickets(state).await {
-        tracing::warn!(error = %e, "cannot push due component tickets");
-    }
 }
 
 fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {

@@ -3,7 +3,7 @@
 //! settings), and play the merchant who authorizes or revokes it.
 
 use super::apps::{checked_whitelist, load_app};
-use super::callbacks;
+use super::outbox;
 use crate::error::ControlError;
 use crate::gen;
 use crate::state::AppState;
@@ -87,7 +87,7 @@ fn issue(tx: &mut dyn Tx, component: &AppId, now: Timestamp) -> Result<Ticket, S
     let event = PushEvent::ComponentVerifyTicket {
         ticket: t.ticket.clone(),
     };
-    callbacks::push(tx, component, &OpenId::new(""), now, event)?;
+    outbox::push(tx, component, &OpenId::new(""), now, event)?;
     Ok(t)
 }
 

@@ -4,6 +4,7 @@
 use crate::cache::{Grant, Principal};
 use crate::error::ApiError;
 use crate::state::AppState;
+use kefu_core::credential;
 use kefu_core::endpoint::Endpoint;
 use kefu_core::ids::{AccessToken, AppId};
 use kefu_core::quota::{self, Counter, Window};
@@ -16,12 +17,7 @@ use std::sync::Arc;
 /// unknown or malformed, then the token's own 40001 / 42001. An authorizer
 /// token whose authorization was revoked is 40001.
 pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Arc<Principal>, ApiError> {
-    if token.is_empty() {
-        return Err(ErrCode::AccessTokenMissing.into());
-    }
-    if !AccessToken::looks_valid(&token) {
-        return Err(ErrCode::InvalidAccessToken.into());
-    }
+    credential::check_token_param(&token)?;
     let now = state.now();
     if let Some(found) = state.credentials.get(&token) {
         found.token.check(now)?;
@@ -84,20 +80,10 @@ fn component_principal(rec: TokenRecord) -> Principal {
     }
 }
 
-/// Whether the caller may call the endpoint: a component's own token never
-/// may (48001); the app's type and certification (48001); a component acting
-/// for the app needs one of the endpoint's permission sets granted (61007).
+/// Whether the caller may call the endpoint (48001, 61007; see
+/// [`credential::permit`]).
 pub(crate) fn permit(endpoint: &Endpoint, p: &Principal) -> Result<(), ApiError> {
-    if p.grant == Grant::Component {
-        return Err(ErrCode::ApiUnauthorized.into());
-    }
-    endpoint.authorize(p.account_type, p.certified)?;
-    if let Grant::Authorizer { perm_sets, .. } = &p.grant {
-        if !endpoint.perm_sets.iter().any(|s| perm_sets.contains(s)) {
-            return Err(ErrCode::ApiUnauthorizedToComponent.into());
-        }
-    }
-    Ok(())
+    Ok(credential::permit(endpoint, &p.grant, p.account_type, p.certified)?)
 }
 
 /// Counts one call against a quota; the window's error when it is used up.

@@ -3,7 +3,7 @@
 //! action opens or resets the send window `kefu-core` says it does.
 
 use super::apps::{fan_state, load_app, wait_state};
-use super::callbacks::push;
+use super::outbox::push;
 use super::sessions::{current_session, end};
 use crate::error::ControlError;
 use crate::gen;

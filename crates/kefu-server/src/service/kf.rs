@@ -6,8 +6,8 @@ use crate::state::AppState;
 use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfInfo, KfList, KfOnlineInfo, KfOnlineList};
 use kefu_core::ids::{AppId, KfAccount, WechatId};
 use kefu_core::kf::{self, AddContext, Invitation, InviteeFacts, KfRecord};
-use kefu_core::session::{self, IDLE_CLOSE_SECS};
-use kefu_core::{ErrCode, Timestamp};
+use kefu_core::session;
+use kefu_core::Timestamp;
 use kefu_store::HeadImage;
 use kefu_store::Tx;
 
@@ -56,29 +56,13 @@ pub(crate) async fn delete(state: &AppState, caller: &AppId, account: String) ->
             let rec = find_kf(tx, &app, &account)?;
             // Each open session of the account closes, and is reported.
             for s in tx.sessions(&appid)?.into_iter().filter(|s| s.kf_account == rec.account) {
-                let at = if s.is_live(now) {
-                    now
-                } else {
-                    s.last_msg_at.plus(IDLE_CLOSE_SECS)
-                };
-                sessions::end(tx, &s, at)?;
+                sessions::end(tx, &s, s.ended_at(now))?;
             }
             Ok::<_, ApiError>(tx.delete_kf(&appid, &rec.account)?)
         })
         .await?;
     state.pushes.wake();
     Ok(())
-}
-
-/// The content type of a JPEG or PNG file, judged by its first bytes.
-fn image_type(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
 }
 
 /// `kfaccount/uploadheadimg`: 65401, then 40005 unless JPEG or PNG.
@@ -94,7 +78,7 @@ pub(crate) async fn upload_head_img(
         .write(move |tx| {
             let app = enabled_app(tx, &appid)?;
             let mut rec = find_kf(tx, &app, &account)?;
-            let content_type = image_type(&data).ok_or(ErrCode::InvalidFileType)?;
+            let content_type = kf::avatar_type(&data)?;
             tx.put_headimg(
                 &appid,
                 &rec.account,

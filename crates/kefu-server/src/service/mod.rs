@@ -3,14 +3,16 @@
 //! decide, and writes the result; a rejected closure changes nothing.
 
 pub(crate) mod apps;
-pub(crate) mod callbacks;
 pub(crate) mod clock;
 pub(crate) mod components;
 pub(crate) mod credentials;
 pub(crate) mod followers;
 pub(crate) mod kf;
 pub(crate) mod messages;
+pub(crate) mod outbox;
 pub(crate) mod platform;
+pub(crate) mod push_settings;
+pub(crate) mod replies;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod workers;

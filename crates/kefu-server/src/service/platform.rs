@@ -2,14 +2,14 @@
 //! `api_authorizer_token`.
 
 use super::credentials::{self, count_limits};
-use super::tokens::{check_credentials_of, rotate, TOKEN_MEMORY_SECS};
-use crate::cache::Grant;
+use super::tokens::{rotate, TOKEN_MEMORY_SECS};
 use crate::error::ApiError;
 use crate::gen;
 use crate::state::AppState;
 use kefu_api::platform::{
     AuthorizerTokenRequest, AuthorizerTokenResponse, ComponentTokenRequest, ComponentTokenResponse,
 };
+use kefu_core::credential::{self, Grant};
 use kefu_core::ids::{AccessToken, AppId};
 use kefu_core::platform::Component;
 use kefu_core::token::{TokenKind, TokenRecord, OVERLAP_SECS};
@@ -53,7 +53,7 @@ pub(crate) async fn component_token(
             if !whitelist::allows(&c.ip_whitelist, ip) {
                 return Err(ErrCode::ClientIpNotRegistered.into());
             }
-            check_credentials_of(&c.secret, &req.component_appsecret)?;
+            credential::check_secret(&c.secret, &req.component_appsecret)?;
             check_ticket(tx, &c, &req.component_verify_ticket, now)?;
             count_limits(tx, &c.appid, COMPONENT_TOKEN_PATH, (Some(daily), None), now)?;
             let rec = rotate(tx, &c.appid, TokenKind::Component, OVERLAP_SECS, &fresh, now)?;

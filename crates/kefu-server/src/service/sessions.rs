@@ -1,7 +1,7 @@
 //! Session control on the WeChat side: create, close, and the three reads
 //! (a follower's session, an account's sessions, the waiting queue).
 
-use super::{callbacks, enabled_app, find_kf};
+use super::{enabled_app, find_kf, outbox};
 use crate::error::ApiError;
 use crate::state::AppState;
 use kefu_api::conversation::{KfSessionInfo, SessionItem, SessionList, WaitCaseItem, WaitCaseList};
@@ -11,7 +11,7 @@ use kefu_core::ids::{AppId, KfAccount, OpenId};
 use kefu_core::kf::KfRecord;
 use kefu_core::push::PushEvent;
 use kefu_core::queue::WAITCASE_PAGE;
-use kefu_core::session::{self, CreateOutcome, Fan, Session, IDLE_CLOSE_SECS};
+use kefu_core::session::{self, CreateOutcome, Fan, Session};
 use kefu_core::{ErrCode, Timestamp};
 use kefu_store::{StoreError, Tx};
 
@@ -35,7 +35,7 @@ pub(crate) fn current_session(
 ) -> Result<Option<Session>, StoreError> {
     match tx.session(appid, openid)? {
         Some(s) if !s.is_live(now) => {
-            end(tx, &s, s.last_msg_at.plus(IDLE_CLOSE_SECS))?;
+            end(tx, &s, s.closes_at())?;
             Ok(None)
         }
         other => Ok(other),
@@ -48,7 +48,7 @@ pub(crate) fn end(tx: &mut dyn Tx, s: &Session, at: Timestamp) -> Result<(), Sto
     let event = PushEvent::KfCloseSession {
         kf: s.kf_account.clone(),
     };
-    callbacks::push(tx, &s.appid, &s.openid, at, event)
+    outbox::push(tx, &s.appid, &s.openid, at, event)
 }
 
 /// Opens a session (the follower leaves the queue) and pushes `kf_create_session`.
@@ -58,7 +58,7 @@ pub(crate) fn begin(tx: &mut dyn Tx, s: &Session) -> Result<(), StoreError> {
     let event = PushEvent::KfCreateSession {
         kf: s.kf_account.clone(),
     };
-    callbacks::push(tx, &s.appid, &s.openid, s.created_at, event)
+    outbox::push(tx, &s.appid, &s.openid, s.created_at, event)
 }
 
 /// Most idle sessions one sweep closes.
@@ -67,8 +67,6 @@ const SWEEP_BATCH: u32 = 500;
 /// Closes the sessions (of every app) that have been idle for 30 minutes,
 /// pushing `kf_close_session` for each; answers how many closed.
 pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
-    // Another process sharing the store may have moved the clock.
-    super::clock::sync(state).await;
     let now = state.now();
     let before = session::live_since(now);
     // A read first: most sweeps find nothing and need no write.
@@ -86,7 +84,7 @@ pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
             for s in &idle {
                 // Another instance may have closed it, or a message revived it.
                 if let Some(cur) = tx.session(&s.appid, &s.openid)?.filter(|cur| !cur.is_live(now)) {
-                    end(tx, &cur, cur.last_msg_at.plus(IDLE_CLOSE_SECS))?;
+                    end(tx, &cur, cur.closes_at())?;
                     closed += 1;
                 }
             }

@@ -7,6 +7,7 @@ use crate::gen;
 use crate::state::AppState;
 use kefu_api::wechat::{AccessTokenResponse, ClearQuotaRequest, StableTokenRequest};
 use kefu_core::app::App;
+use kefu_core::credential;
 use kefu_core::ids::{AccessToken, AppId};
 use kefu_core::quota::{self, Window};
 use kefu_core::token::{stable_decision, StableDecision, TokenKind, TokenRecord, OVERLAP_SECS};
@@ -29,32 +30,11 @@ pub(crate) struct TokenParams {
     pub secret: Option<String>,
 }
 
-fn check_grant(grant_type: Option<&str>, appid: &str) -> Result<(), ApiError> {
-    if grant_type != Some("client_credential") {
-        return Err(ErrCode::InvalidGrantType.into());
-    }
-    if appid.is_empty() {
-        return Err(ErrCode::AppIdMissing.into());
-    }
-    Ok(())
-}
-
 /// 40013 unknown app, 41004 no secret, 40125 wrong secret.
 pub(super) fn check_credentials(tx: &mut dyn Tx, appid: &str, secret: &str) -> Result<App, ApiError> {
     let app = tx.app(&AppId::new(appid))?.ok_or(ErrCode::InvalidAppId)?;
-    check_credentials_of(&app.secret, secret)?;
+    credential::check_secret(&app.secret, secret)?;
     Ok(app)
-}
-
-/// 41004 no secret given, 40125 not the expected one.
-pub(super) fn check_credentials_of(expected: &str, given: &str) -> Result<(), ApiError> {
-    if given.is_empty() {
-        return Err(ErrCode::AppSecretMissing.into());
-    }
-    if given != expected {
-        return Err(ErrCode::InvalidAppSecret.into());
-    }
-    Ok(())
 }
 
 pub(super) fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
@@ -76,7 +56,7 @@ fn check_ip(app: &App, ip: IpAddr) -> Result<(), ApiError> {
 /// for five minutes.
 pub(crate) async fn issue_plain(state: &AppState, p: TokenParams, ip: IpAddr) -> Result<AccessTokenResponse, ApiError> {
     let appid = p.appid.unwrap_or_default();
-    check_grant(p.grant_type.as_deref(), &appid)?;
+    credential::check_grant_type(p.grant_type.as_deref(), &appid)?;
     let secret = p.secret.unwrap_or_default();
     let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
     // About one call in 64 also forgets long-dead tokens.
@@ -125,7 +105,7 @@ pub(crate) async fn issue_stable(
     req: StableTokenRequest,
     ip: IpAddr,
 ) -> Result<AccessTokenResponse, ApiError> {
-    check_grant(Some(req.grant_type.as_str()), &req.appid)?;
+    credential::check_grant_type(Some(req.grant_type.as_str()), &req.appid)?;
     let (now, limits, fresh) = (state.now(), state.config.limits, AccessToken::new(gen::token()));
     let issued = state
         .store

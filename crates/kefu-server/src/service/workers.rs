@@ -2,7 +2,7 @@
 //! in the customer-service client, hand a session over, close it.
 
 use super::apps::{load_app, session_state};
-use super::callbacks::push;
+use super::outbox::push;
 use super::sessions::{begin, current_session, end};
 use crate::error::ControlError;
 use crate::state::AppState;

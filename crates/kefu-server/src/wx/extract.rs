@@ -18,13 +18,6 @@ use serde::de::DeserializeOwned;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// Largest JSON body read.
-const JSON_LIMIT: usize = 1 << 20;
-/// Largest avatar file.
-pub(crate) const HEADIMG_LIMIT: usize = 5 << 20;
-/// Room for the multipart envelope around the avatar.
-const MULTIPART_SLACK: usize = 64 << 10;
-
 /// The value of one query parameter (`+` and `%XX` decoded, raw `@` kept).
 pub(crate) fn query_param(query: Option<&str>, key: &str) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())
@@ -88,6 +81,10 @@ fn matched_endpoint(parts: &Parts) -> Result<&'static Endpoint, ApiError> {
         .extensions
         .get::<MatchedPath>()
         .map_or(parts.uri.path(), |m| m.as_str());
+    endpoint_of(path)
+}
+
+fn endpoint_of(path: &str) -> Result<&'static Endpoint, ApiError> {
     if let Some(found) = endpoint::find(path) {
         return Ok(found);
     }
@@ -98,6 +95,13 @@ fn matched_endpoint(parts: &Parts) -> Result<&'static Endpoint, ApiError> {
         "compatibility: undocumented path that real WeChat would reject"
     );
     Ok(endpoint::find(documented).ok_or(ErrCode::InvalidUrl)?)
+}
+
+/// The body limit of the endpoint a request reached (from the table).
+fn body_limit(req: &Request) -> usize {
+    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str());
+    path.and_then(|p| endpoint_of(p).ok())
+        .map_or(endpoint::JSON_BODY_LIMIT, |e| e.body_limit)
 }
 
 /// Reads at most `limit` bytes of a body; more is 45002 and is not buffered.
@@ -125,7 +129,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WxBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _: &AppState) -> Result<Self, ApiError> {
-        let bytes = read_body(req.into_body(), JSON_LIMIT).await?;
+        let limit = body_limit(&req);
+        let bytes = read_body(req.into_body(), limit).await?;
         parse_json(&bytes).map(WxBody)
     }
 }
@@ -144,7 +149,8 @@ impl FromRequest<AppState> for DelTarget {
         if req.method() == Method::GET {
             return Ok(DelTarget(String::new()));
         }
-        let bytes = read_body(req.into_body(), JSON_LIMIT).await?;
+        let limit = body_limit(&req);
+        let bytes = read_body(req.into_body(), limit).await?;
         let body: kefu_api::wechat::KfAccountRef = parse_json(&bytes)?;
         Ok(DelTarget(body.kf_account))
     }
@@ -154,7 +160,7 @@ impl FromRequest<AppState> for DelTarget {
 pub(crate) struct HeadImgUpload {
     /// The account named in the query string.
     pub kf_account: String,
-    /// The file's bytes (at most [`HEADIMG_LIMIT`]).
+    /// The file's bytes (at most [`endpoint::AVATAR_LIMIT`]).
     pub data: Bytes,
 }
 
@@ -163,8 +169,9 @@ impl FromRequest<AppState> for HeadImgUpload {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let kf_account = query_param(req.uri().query(), "kf_account").unwrap_or_default();
+        let limit = body_limit(&req);
         let (parts, body) = req.into_parts();
-        let bytes = read_body(body, HEADIMG_LIMIT + MULTIPART_SLACK).await?;
+        let bytes = read_body(body, limit).await?;
         if bytes.is_empty() {
             return Err(ErrCode::EmptyPostData.into());
         }
@@ -174,7 +181,7 @@ impl FromRequest<AppState> for HeadImgUpload {
         while let Ok(Some(field)) = form.next_field().await {
             if field.name() == Some("media") {
                 let data = field.bytes().await.map_err(|_| missing())?;
-                if data.len() > HEADIMG_LIMIT {
+                if data.len() > endpoint::AVATAR_LIMIT {
                     return Err(ErrCode::ContentSizeOutOfLimit.into());
                 }
                 return Ok(HeadImgUpload { kf_account, data });

@@ -1,10 +1,14 @@
-//! The WeChat side: routes at the documented paths, method rules (43002),
-//! and the 40066 answer for every other path.
+//! The WeChat side: routes at the documented paths, built from the core
+//! endpoint table (path, method, body limit) and a map from path to
+//! handler; method rules (43002), and the 40066 answer for every other path.
+//! Handler files are named after the service files they call.
 
-mod conversation;
 mod extract;
-mod handlers;
+mod kf;
+mod messages;
 mod platform;
+mod sessions;
+mod tokens;
 
 use crate::error::{wx_json, ApiError};
 use crate::state::AppState;
@@ -12,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
+use kefu_core::endpoint::{self, Endpoint, Method, ENDPOINTS};
 use kefu_core::ErrCode;
 use serde::Serialize;
 
@@ -47,67 +52,80 @@ async fn require_post() -> ApiError {
     ErrCode::RequirePost.into()
 }
 
-/// A POST-only route: any other method answers 43002.
-fn post_only<H, T>(h: H) -> MethodRouter<AppState>
+/// `h` behind the methods the endpoint table gives: POST-only endpoints
+/// answer 43002 to any other method; query endpoints take any method.
+fn with_method<H, T>(method: Method, h: H) -> MethodRouter<AppState>
 where
     H: axum::handler::Handler<T, AppState>,
     T: 'static,
 {
-    post(h).fallback(require_post)
-}
-
-/// Every documented WeChat route with its handler.
-fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
-    use conversation as c;
-    use handlers as h;
-    vec![
-        ("/cgi-bin/token", any(h::token)),
-        ("/cgi-bin/stable_token", post_only(h::stable_token)),
-        ("/cgi-bin/clear_quota", post_only(h::clear_quota)),
-        ("/cgi-bin/clear_quota/v2", post_only(h::clear_quota_v2)),
-        (
-            "/cgi-bin/component/api_component_token",
-            post_only(platform::component_token),
-        ),
-        (
-            "/cgi-bin/component/api_authorizer_token",
-            post_only(platform::authorizer_token),
-        ),
-        ("/customservice/kfaccount/add", post_only(h::add_kf_account)),
-        ("/customservice/kfaccount/update", post_only(h::update_kf_account)),
-        (
-            "/customservice/kfaccount/del",
-            get(h::del_kf_account).post(h::del_kf_account),
-        ),
-        ("/customservice/kfaccount/uploadheadimg", post_only(h::upload_head_img)),
-        ("/customservice/kfaccount/inviteworker", post_only(h::invite_worker)),
-        ("/cgi-bin/customservice/getkflist", any(h::get_kf_list)),
-        ("/cgi-bin/customservice/getonlinekflist", any(h::get_online_kf_list)),
-        ("/customservice/kfsession/create", post_only(h::create_session)),
-        ("/customservice/kfsession/close", post_only(c::close_session)),
-        ("/customservice/kfsession/getsession", any(c::get_session)),
-        ("/customservice/kfsession/getsessionlist", any(c::get_session_list)),
-        ("/customservice/kfsession/getwaitcase", any(c::get_wait_case)),
-        ("/customservice/msgrecord/getmsglist", post_only(c::get_msg_list)),
-        ("/cgi-bin/message/custom/send", post_only(c::custom_send)),
-        ("/cgi-bin/message/custom/typing", post_only(c::typing)),
-        ("/cgi-bin/message/custom/business/typing", post_only(c::typing)),
-    ]
-}
-
-/// The WeChat side; with `lenient`, also the undocumented paths SDKs send.
-pub(crate) fn router(lenient: bool) -> Router<AppState> {
-    let routes = routes();
-    let mut router = Router::new();
-    for (path, handler) in &routes {
-        router = router.route(path, handler.clone());
+    match method {
+        Method::Post => post(h).fallback(require_post),
+        Method::Get => any(h),
+        Method::Both => get(h.clone()).post(h),
     }
-    let aliases = kefu_core::endpoint::ALIASES.iter().filter(|_| lenient);
-    for (alias, documented) in aliases {
-        if let Some((_, handler)) = routes.iter().find(|(p, _)| p == documented) {
-            router = router.route(alias, handler.clone());
+}
+
+/// The handler of a documented path, behind its table methods; `None` for
+/// a path kefu has no handler for. The path, its method and its body limit
+/// live in `kefu_core::endpoint::ENDPOINTS`; this is only the map to code.
+fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
+    let m = e.method;
+    Some(match e.path {
+        "/cgi-bin/token" => with_method(m, tokens::token),
+        "/cgi-bin/stable_token" => with_method(m, tokens::stable_token),
+        "/cgi-bin/clear_quota" => with_method(m, tokens::clear_quota),
+        "/cgi-bin/clear_quota/v2" => with_method(m, tokens::clear_quota_v2),
+        "/cgi-bin/component/api_component_token" => with_method(m, platform::component_token),
+        "/cgi-bin/component/api_authorizer_token" => with_method(m, platform::authorizer_token),
+        "/customservice/kfaccount/add" => with_method(m, kf::add_kf_account),
+        "/customservice/kfaccount/update" => with_method(m, kf::update_kf_account),
+        "/customservice/kfaccount/del" => with_method(m, kf::del_kf_account),
+        "/customservice/kfaccount/uploadheadimg" => with_method(m, kf::upload_head_img),
+        "/customservice/kfaccount/inviteworker" => with_method(m, kf::invite_worker),
+        "/cgi-bin/customservice/getkflist" => with_method(m, kf::get_kf_list),
+        "/cgi-bin/customservice/getonlinekflist" => with_method(m, kf::get_online_kf_list),
+        "/customservice/kfsession/create" => with_method(m, sessions::create_session),
+        "/customservice/kfsession/close" => with_method(m, sessions::close_session),
+        "/customservice/kfsession/getsession" => with_method(m, sessions::get_session),
+        "/customservice/kfsession/getsessionlist" => with_method(m, sessions::get_session_list),
+        "/customservice/kfsession/getwaitcase" => with_method(m, sessions::get_wait_case),
+        "/customservice/msgrecord/getmsglist" => with_method(m, messages::get_msg_list),
+        "/cgi-bin/message/custom/send" => with_method(m, messages::custom_send),
+        "/cgi-bin/message/custom/typing" => with_method(m, messages::typing),
+        "/cgi-bin/message/custom/business/typing" => with_method(m, messages::typing),
+        _ => return None,
+    })
+}
+
+/// The WeChat side, built from the endpoint table; with `lenient`, also the
+/// undocumented paths SDKs send.
+pub(crate) fn router(lenient: bool) -> Router<AppState> {
+    let mut router = Router::new();
+    for e in ENDPOINTS {
+        match handler(e) {
+            Some(h) => router = router.route(e.path, h),
+            None => tracing::error!(path = e.path, "an endpoint of the table has no handler"),
         }
     }
-    // Bodies are read by our own extractors, each with its documented limit.
+    let aliases = endpoint::ALIASES.iter().filter(|_| lenient);
+    for (alias, documented) in aliases {
+        if let Some(h) = endpoint::find(documented).and_then(handler) {
+            router = router.route(alias, h);
+        }
+    }
+    // Bodies are read by our own extractors, each with its endpoint's limit.
     router.layer(DefaultBodyLimit::disable())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_of_the_table_has_a_handler() {
+        for e in ENDPOINTS {
+            assert!(handler(e).is_some(), "{}", e.path);
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod e2e;
 mod human;
 mod invite;
 mod kf_accounts;
+mod layout;
 mod platform;
 mod props;
 mod push_component;

@@ -3,7 +3,7 @@
 //! every ticket the control API issues), and the ticket it carries buys a
 //! `component_access_token`.
 
-use crate::pushes::{KEY, TOKEN};
+use crate::pushes::{drained, KEY, TOKEN};
 use crate::receiver::Receiver;
 use crate::support::{TestApp, T0};
 use kefu_api::callback::Format;
@@ -50,7 +50,7 @@ async fn a_platform_gets_a_sealed_ticket_every_ten_minutes_and_can_use_it() {
 
     // Nothing more until ten minutes have passed; then a new ticket.
     app.advance(599).await;
-    r.exactly(1, 2).await;
+    r.exactly(1, 2, drained(&app, &id)).await;
     app.advance(1).await;
     let second = r.wait_for(2, 5).await.remove(1);
     assert_ne!(second.get("ComponentVerifyTicket"), Some(ticket.as_str()));

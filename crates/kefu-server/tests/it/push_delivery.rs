@@ -2,10 +2,11 @@
 //! forged and unreadable answers, WeChat's tries and timeouts, one dead
 //! server beside a live one, and the settings' handshake and checks.
 
-use crate::pushes::{configure, deliveries, event, follow, kind, until, write, KEY, TOKEN};
+use crate::pushes::{configure, deliveries, drained, event, follow, kind, until, write, KEY, TOKEN};
 use crate::receiver::{Answer, Receiver};
 use crate::support::{TestApp, T0};
 use kefu_api::callback::Format;
+use kefu_server::ServerConfig;
 use serde_json::json;
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ async fn session_events_follow_every_open_switch_and_close() {
     app.wx_get(&format!("/customservice/kfaccount/del?kf_account={a}"))
         .await
         .assert_ok();
-    let got = r.exactly(8, 10).await;
+    let got = r.exactly(8, 10, drained(&app, &app.appid)).await;
     let kinds: Vec<String> = got[4..].iter().map(kind).collect();
     assert_eq!(
         kinds,
@@ -75,7 +76,12 @@ async fn an_unfollow_in_a_session_is_pushed_before_the_session_closes() {
     let body = json!({"kf_account": kf, "openid": openid});
     app.wx("/customservice/kfsession/create", body).await.assert_ok();
     event(&app, &app.appid, &openid, "unsubscribe", "").await;
-    let kinds: Vec<String> = r.exactly(4, 10).await.iter().map(kind).collect();
+    let kinds: Vec<String> = r
+        .exactly(4, 10, drained(&app, &app.appid))
+        .await
+        .iter()
+        .map(kind)
+        .collect();
     assert_eq!(
         kinds,
         ["subscribe", "kf_create_session", "unsubscribe", "kf_close_session"]
@@ -135,7 +141,7 @@ async fn forged_and_unreadable_answers_are_logged_and_change_nothing() {
         )
         .await;
     }
-    r.exactly(3, 10).await;
+    r.exactly(3, 10, drained(&app, &app.appid)).await;
     let log = deliveries(&app, &app.appid).await;
     let seen: Vec<(&str, &str)> = log
         .iter()
@@ -151,12 +157,24 @@ async fn forged_and_unreadable_answers_are_logged_and_change_nothing() {
     assert_eq!(waiting["count"], 0);
 }
 
+/// The push timeout of the tests that wait for it (WeChat's is 5 s).
+const PUSH_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// An app whose server gives up on a try after [`PUSH_TIMEOUT`].
+async fn quick_app() -> TestApp {
+    TestApp::with_config(ServerConfig {
+        push_timeout: PUSH_TIMEOUT,
+        ..ServerConfig::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_server_that_times_out_twice_gets_three_identical_tries() {
-    let app = TestApp::new().await;
+    let app = quick_app().await;
     let openid = follow(&app, &app.appid).await;
     let r = configure(&app, &app.appid, "safe", Format::Xml).await;
-    let stall = Answer::Stall(Duration::from_secs(6));
+    let stall = Answer::Stall(PUSH_TIMEOUT * 4);
     r.script([stall.clone(), stall, Answer::Success]);
     let msgid = write(
         &app,
@@ -165,7 +183,7 @@ async fn a_server_that_times_out_twice_gets_three_identical_tries() {
         json!({"msgtype": "text", "content": "again"}),
     )
     .await;
-    let got = r.exactly(3, 25).await;
+    let got = r.exactly(3, 5, drained(&app, &app.appid)).await;
     assert!(got.iter().all(|a| a.query == got[0].query && a.body == got[0].body));
     assert_eq!(got[0].get("MsgId"), Some(msgid.to_string().as_str()));
     let log = deliveries(&app, &app.appid).await;
@@ -181,13 +199,13 @@ async fn a_server_that_times_out_twice_gets_three_identical_tries() {
         })
         .collect();
     assert_eq!(tries, [(1, "timeout", false), (2, "timeout", false), (3, "ok", true)]);
-    assert!(log[1]["latency_ms"].as_u64().unwrap() >= 5000);
+    assert!(log[1]["latency_ms"].as_u64().unwrap() >= PUSH_TIMEOUT.as_millis() as u64);
     assert!(log.iter().all(|d| d["push_id"] == log[0]["push_id"]));
 }
 
 #[tokio::test]
 async fn a_server_that_never_answers_gets_three_tries_and_the_log_says_so() {
-    let app = TestApp::new().await;
+    let app = quick_app().await;
     let openid = follow(&app, &app.appid).await;
     let r = configure(&app, &app.appid, "plaintext", Format::Xml).await;
     r.fallback(Answer::Stall(Duration::from_secs(30)));
@@ -198,23 +216,16 @@ async fn a_server_that_never_answers_gets_three_tries_and_the_log_says_so() {
         json!({"msgtype": "text", "content": "hello?"}),
     )
     .await;
-    r.exactly(3, 25).await;
-    // The third try is logged when its own 5 seconds are up.
-    let mut log = deliveries(&app, &app.appid).await;
-    for _ in 0..100 {
-        if log.len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        log = deliveries(&app, &app.appid).await;
-    }
+    // Drained: the third try was logged when its own timeout was up.
+    r.exactly(3, 5, drained(&app, &app.appid)).await;
+    let log = deliveries(&app, &app.appid).await;
     assert_eq!(log.len(), 3);
     assert_eq!(
         (log[0]["attempt"].as_u64(), log[0]["last"].as_bool()),
         (Some(3), Some(true))
     );
     assert_eq!(log[0]["outcome"], "timeout");
-    assert_eq!(log[0]["detail"], "no answer within 5 s; gave up after 3 tries");
+    assert_eq!(log[0]["detail"], "no answer within 300 ms; gave up after 3 tries");
     assert_eq!(log[0]["status"], serde_json::Value::Null);
     let settings = app
         .control("GET", &format!("/_kefu/apps/{}/callback", app.appid), json!({}))
@@ -290,11 +301,17 @@ async fn settings_are_checked_and_saved_only_after_the_handshake() {
         (Some("xml"), Some(0))
     );
     // Without delivery running, pushes wait; removing the settings drops them.
-    follow(&app, &app.appid).await;
+    let dropped = follow(&app, &app.appid).await;
     assert_eq!(app.get(&path).await.json()["pending"], 1);
     assert_eq!(app.send("DELETE", &path, "", None).await.status, 204);
     assert_eq!(app.get(&path).await.status, 404);
     kefu_server::start_pushes(&app.state);
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(r.arrivals().is_empty());
+    // Saved again, the settings find an empty outbox, and the next push is
+    // the only one the running dispatcher delivers.
+    let again = put(json!({"url": r.url, "token": TOKEN, "encoding_aes_key": KEY, "mode": "compatible"})).await;
+    assert_eq!(again.json()["pending"], 0, "{}", again.body);
+    let next = follow(&app, &app.appid).await;
+    let got = r.exactly(1, 5, drained(&app, &app.appid)).await;
+    assert_eq!(got[0].get("FromUserName"), Some(next.as_str()));
+    assert_ne!(next, dropped);
 }

@@ -63,6 +63,19 @@ async fn original_id(app: &TestApp, appid: &str) -> String {
     state["app"]["original_id"].as_str().unwrap().to_owned()
 }
 
+/// Resolves once the app's (or component's) outbox is empty: every push
+/// has had its last try logged, so none is in flight or still to come.
+pub async fn drained(app: &TestApp, appid: &str) {
+    let path = format!("/_kefu/apps/{appid}/callback");
+    for _ in 0..500 {
+        if app.control("GET", &path, json!({})).await["pending"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the outbox of {appid} never emptied");
+}
+
 /// Polls the control state until `f` holds (pushes act in the background).
 pub async fn until(app: &TestApp, appid: &str, f: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..250 {
@@ -87,7 +100,7 @@ async fn a_plaintext_text_push_is_byte_exact() {
         json!({"msgtype": "text", "content": "hi <b>]]>你好"}),
     )
     .await;
-    let got = r.exactly(2, 10).await;
+    let got = r.exactly(2, 10, drained(&app, &app.appid)).await;
     let gh = original_id(&app, &app.appid).await;
     assert_eq!(
         got[0].body,
@@ -123,7 +136,7 @@ async fn every_action(mode: &str, format: Format, account_type: &str) {
     event(&app, &appid, &openid, "SCAN", "scene_1").await;
     event(&app, &appid, &openid, "CLICK", "menu_1").await;
     event(&app, &appid, &openid, "unsubscribe", "").await;
-    let got = r.exactly(8, 10).await;
+    let got = r.exactly(8, 10, drained(&app, &appid)).await;
     let kinds: Vec<String> = got.iter().map(kind).collect();
     let expected = [
         "subscribe",
@@ -245,7 +258,7 @@ async fn transfer_flow(mode: &str) {
     .await;
     let path = format!("/_kefu/apps/{}/kf/{kf}/close", app.appid);
     app.control("POST", &path, json!({"openid": openid})).await;
-    let got = r.exactly(5, 10).await;
+    let got = r.exactly(5, 10, drained(&app, &app.appid)).await;
     assert_eq!(
         (kind(&got[4]).as_str(), got[4].get("KfAccount")),
         ("kf_close_session", Some(kf.as_str()))

@@ -123,10 +123,12 @@ impl Receiver {
         }
     }
 
-    /// Waits for `n` pushes, then a little longer, and asserts no more came.
-    pub async fn exactly(&self, n: usize, secs: u64) -> Vec<Arrival> {
+    /// Waits for `n` pushes, then for `drained` (the sender's signal that
+    /// nothing more is on its way: its outbox is empty), and asserts no more
+    /// came.
+    pub async fn exactly(&self, n: usize, secs: u64, drained: impl std::future::Future<Output = ()>) -> Vec<Arrival> {
         self.wait_for(n, secs).await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        drained.await;
         let got = self.arrivals();
         assert_eq!(got.len(), n, "more pushes than expected: {got:#?}");
         got

@@ -7,6 +7,7 @@ use crate::support::Kefu;
 use kefu_api::callback::Format;
 use kefu_api::control::{Followed, Sent};
 use kefu_api::control_push::{CallbackSettings, CallbackState, DeliveryState};
+use kefu_client::ControlClient;
 use std::time::Duration;
 
 /// The developer's Token.
@@ -32,6 +33,18 @@ async fn write(kefu: &Kefu, openid: &str, text: &str) -> i64 {
         .await
         .json();
     sent.msgid
+}
+
+/// Resolves once the app's outbox is empty: every push had its last try
+/// logged, so none is in flight or still to come.
+pub async fn drained(ctl: &ControlClient, appid: &str) {
+    for _ in 0..300 {
+        if ctl.callback(appid).await.expect("callback").pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the outbox of {appid} never emptied");
 }
 
 /// `deliveries APPID` polled until it lists `n` entries (each is logged
@@ -87,7 +100,7 @@ async fn callback_commands_configure_show_log_and_remove_pushes() {
     let shown: CallbackState = kefu.cli(&["callback", "show", &appid]).await.json();
     let first = write(&kefu, &openid, "hello").await;
     let second = write(&kefu, &openid, "again").await;
-    let got = r.exactly(2, 10).await;
+    let got = r.exactly(2, 10, drained(&kefu.control(), &appid)).await;
     let log = logged(&kefu, 2).await;
     let newest: Vec<DeliveryState> = kefu.cli(&["deliveries", &appid, "--limit", "1"]).await.json();
     let older = kefu
@@ -96,7 +109,11 @@ async fn callback_commands_configure_show_log_and_remove_pushes() {
     let removed = kefu.cli(&["callback", "remove", &appid]).await;
     let gone = kefu.cli(&["callback", "show", &appid]).await;
     write(&kefu, &openid, "anyone?").await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Saved again, the settings find an empty outbox: nothing was queued.
+    let again: CallbackState = kefu
+        .cli(&[&set_args[..], &["--aes-key", KEY, "--mode", "safe"]].concat())
+        .await
+        .json();
 
     // Assert
     let settings = CallbackSettings {
@@ -135,6 +152,7 @@ async fn callback_commands_configure_show_log_and_remove_pushes() {
     assert_eq!(older.json::<Vec<DeliveryState>>(), log[1..]);
     assert_eq!((removed.code, removed.stdout.as_str()), (Some(0), ""), "{removed:?}");
     assert_eq!(gone.code, Some(1), "{gone:?}");
+    assert_eq!((again.pending, r.arrivals().len()), (0, 2));
     assert_eq!(
         gone.stderr,
         "kefu: control error 404 callback_not_found: callback not found\n"

@@ -7,7 +7,7 @@
 //! `SKIPPED` line and passes, unless `KEFU_REQUIRE_POSTGRES=1` makes it fail.
 
 use crate::pg::PgSchema;
-use crate::push_cli::{KEY, TOKEN};
+use crate::push_cli::{drained, KEY, TOKEN};
 use crate::receiver::{Answer, Arrival, Receiver};
 use crate::support::{data_dir, Kefu};
 use kefu_api::callback::Format;
@@ -20,8 +20,6 @@ use std::time::Duration;
 const FROZEN: [&str; 2] = ["--frozen-clock", "1700000000"];
 /// Long enough for a try never to be answered while the test runs.
 const FOREVER: Duration = Duration::from_secs(3600);
-/// How long to keep watching for a push that must not come.
-const QUIET: Duration = Duration::from_millis(1500);
 
 /// Saves safe-mode settings pointing at `r`.
 async fn configure(ctl: &ControlClient, appid: &str, r: &Receiver) -> CallbackState {
@@ -131,7 +129,7 @@ async fn a_push_in_flight_at_sigkill_is_delivered_once_after_restart() {
     let second = Kefu::start_on(&db, &FROZEN);
     let ctl = second.control();
     log_until(&ctl, &appid, |log| !log.is_empty()).await;
-    tokio::time::sleep(QUIET).await;
+    drained(&ctl, &appid).await;
 
     // Assert
     let got = r.arrivals();
@@ -175,7 +173,7 @@ async fn a_push_written_right_before_sigkill_is_delivered_after_restart() {
     let second = Kefu::start_on(&db, &FROZEN);
     let ctl = second.control();
     log_until(&ctl, &appid, |log| !log.is_empty()).await;
-    tokio::time::sleep(QUIET).await;
+    drained(&ctl, &appid).await;
 
     // Assert
     let got = r.arrivals();
@@ -227,7 +225,7 @@ async fn two_instances_on_one_schema_deliver_every_push_once() {
     let sent: BTreeSet<i64> = writes.join_all().await.into_iter().collect();
     r.wait_for(MESSAGES, 60).await;
     log_until(&ctls[0], &appid, |log| log.len() >= MESSAGES).await;
-    tokio::time::sleep(QUIET).await;
+    drained(&ctls[0], &appid).await;
 
     // Assert
     let got = r.arrivals();

@@ -1,59 +1,17 @@
-//! WeChat-side handlers: extract, call one service function, return.
+//! WeChat-side handlers of `service::kf`: kf accounts, their avatars,
+//! invitations and the two account lists. Extract, call one service
+//! function, return.
 
-use super::extract::{query_param, Caller, ClientIp, DelTarget, HeadImgUpload, WxBody};
+use super::extract::{Caller, DelTarget, HeadImgUpload, WxBody};
 use super::{Wx, WxOk};
 use crate::error::ApiError;
-use crate::service::{kf, sessions, tokens};
+use crate::service::kf;
 use crate::state::AppState;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use kefu_api::wechat::{
-    AccessTokenResponse, ClearQuotaRequest, InviteWorkerRequest, KfAccountRequest, KfList, KfOnlineList,
-    KfSessionRequest, StableTokenRequest,
-};
+use kefu_api::wechat::{InviteWorkerRequest, KfAccountRequest, KfList, KfOnlineList};
 
 type WxResult<T> = Result<Wx<T>, ApiError>;
-
-/// `GET /cgi-bin/token?grant_type=client_credential&appid=&secret=`.
-pub(crate) async fn token(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    RawQuery(q): RawQuery,
-) -> WxResult<AccessTokenResponse> {
-    let param = |k| query_param(q.as_deref(), k);
-    let params = tokens::TokenParams {
-        grant_type: param("grant_type"),
-        appid: param("appid"),
-        secret: param("secret"),
-    };
-    tokens::issue_plain(&s, params, ip).await.map(Wx)
-}
-
-/// `POST /cgi-bin/stable_token`.
-pub(crate) async fn stable_token(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    WxBody(req): WxBody<StableTokenRequest>,
-) -> WxResult<AccessTokenResponse> {
-    tokens::issue_stable(&s, req, ip).await.map(Wx)
-}
-
-/// `POST /cgi-bin/clear_quota?access_token=`.
-pub(crate) async fn clear_quota(
-    State(s): State<AppState>,
-    caller: Caller,
-    WxBody(req): WxBody<ClearQuotaRequest>,
-) -> Result<WxOk, ApiError> {
-    tokens::clear_quota(&s, &caller.appid, req).await.map(|_| WxOk)
-}
-
-/// `POST /cgi-bin/clear_quota/v2` (AppSecret instead of a token).
-pub(crate) async fn clear_quota_v2(
-    State(s): State<AppState>,
-    WxBody(req): WxBody<ClearQuotaRequest>,
-) -> Result<WxOk, ApiError> {
-    tokens::clear_quota_v2(&s, req).await.map(|_| WxOk)
-}
 
 /// `POST /customservice/kfaccount/add`.
 pub(crate) async fn add_kf_account(
@@ -114,13 +72,4 @@ pub(crate) async fn get_kf_list(State(s): State<AppState>, caller: Caller, heade
 /// `GET /cgi-bin/customservice/getonlinekflist`.
 pub(crate) async fn get_online_kf_list(State(s): State<AppState>, caller: Caller) -> WxResult<KfOnlineList> {
     kf::online_list(&s, &caller.appid).await.map(Wx)
-}
-
-/// `POST /customservice/kfsession/create`.
-pub(crate) async fn create_session(
-    State(s): State<AppState>,
-    caller: Caller,
-    WxBody(req): WxBody<KfSessionRequest>,
-) -> Result<WxOk, ApiError> {
-    sessions::create(&s, &caller.appid, req).await.map(|_| WxOk)
 }
