@@ -1,19 +1,30 @@
 //! kefu's control API (`/_kefu/`): the human side and the test harness.
 
-use crate::ClientError;
+use crate::{ClientError, REDACTED};
 use kefu_api::control as c;
 use kefu_api::control_push as cp;
 use kefu_api::platform as p;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::fmt;
 
-/// A client for one kefu server's control API.
-#[derive(Debug, Clone)]
+/// A client for one kefu server's control API; its `Debug` hides the admin
+/// token.
+#[derive(Clone)]
 pub struct ControlClient {
     http: reqwest::Client,
     base: String,
     admin_token: Option<String>,
+}
+
+impl fmt::Debug for ControlClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControlClient")
+            .field("base", &self.base)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| REDACTED))
+            .finish_non_exhaustive()
+    }
 }
 
 impl ControlClient {
@@ -324,5 +335,22 @@ impl ControlClient {
     /// `GET /_kefu/health`.
     pub async fn health(&self) -> Result<c::Health, ClientError> {
         self.call::<(), _>(Method::GET, "/health", None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_admin_token() {
+        let shown = format!(
+            "{:?}",
+            ControlClient::new("http://127.0.0.1:8080/", Some("admin-s3cr3t"))
+        );
+        assert!(!shown.contains("admin-s3cr3t"), "{shown}");
+        assert!(shown.contains(r#"admin_token: Some("<redacted>")"#), "{shown}");
+        let open = format!("{:?}", ControlClient::new("http://127.0.0.1:8080", None));
+        assert!(open.contains("admin_token: None"), "{open}");
     }
 }

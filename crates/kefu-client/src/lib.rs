@@ -6,6 +6,9 @@
 //! runs out, and retries a call once when the server says the token is
 //! invalid, replaced or expired (40001, 40014, 42001). Errors are typed:
 //! match on [`ClientError::Api`]'s `errcode`.
+//!
+//! Secrets (app and component secrets, tokens, tickets, the admin token)
+//! never show in `Debug` output or in an error's URL: they read `<redacted>`.
 
 mod control;
 mod conversation;
@@ -17,6 +20,12 @@ pub use platform::ComponentClient;
 pub use wechat::{Client, TokenMode};
 
 use serde::de::DeserializeOwned;
+
+/// What `Debug` shows in place of a secret.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+/// Query parameters whose values are secrets, hidden in an error's URL.
+const SECRET_PARAMS: [&str; 3] = ["secret", "access_token", "component_access_token"];
 
 /// What can go wrong talking to WeChat or kefu.
 #[derive(Debug, thiserror::Error)]
@@ -39,9 +48,9 @@ pub enum ClientError {
         /// Human-readable message.
         message: String,
     },
-    /// The request did not complete.
+    /// The request did not complete (secrets in its URL are hidden).
     #[error("transport error: {0}")]
-    Transport(#[from] reqwest::Error),
+    Transport(#[source] reqwest::Error),
     /// The answer was not what the endpoint documents.
     #[error("unexpected response body: {0}")]
     Decode(String),
@@ -55,6 +64,35 @@ impl ClientError {
             _ => None,
         }
     }
+}
+
+impl From<reqwest::Error> for ClientError {
+    fn from(mut error: reqwest::Error) -> Self {
+        if let Some(url) = error.url_mut() {
+            hide_secret_params(url);
+        }
+        ClientError::Transport(error)
+    }
+}
+
+/// Replaces the value of every secret query parameter with `redacted`.
+fn hide_secret_params(url: &mut reqwest::Url) {
+    if !url.query_pairs().any(|(key, _)| SECRET_PARAMS.contains(&key.as_ref())) {
+        return;
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(key, value)| {
+            let hidden = SECRET_PARAMS.contains(&key.as_ref());
+            let value = if hidden {
+                "redacted".to_owned()
+            } else {
+                value.into_owned()
+            };
+            (key.into_owned(), value)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
 }
 
 /// Decodes a WeChat answer: a non-zero `errcode` is an error, anything else
@@ -72,4 +110,36 @@ pub(crate) fn decode_wx<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientEr
         }
     }
     serde_json::from_value(value).map_err(|e| ClientError::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_transport_error_hides_secrets_in_its_url() {
+        // Nothing listens on port 1 of the loopback.
+        let client = Client::new("http://127.0.0.1:1", "wx123", "s3cr3t-app-secret");
+        let err = client.fetch_token().await.expect_err("nothing listens");
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains("s3cr3t-app-secret"), "{shown}");
+            assert!(
+                shown.contains("127.0.0.1:1") && shown.contains("secret=redacted"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_secret_parameters_are_hidden() {
+        let mut url = reqwest::Url::parse("http://h/p?appid=wx1&secret=s&access_token=t&kf_account=a%40b").unwrap();
+        hide_secret_params(&mut url);
+        assert_eq!(
+            url.query(),
+            Some("appid=wx1&secret=redacted&access_token=redacted&kf_account=a%40b")
+        );
+        let mut plain = reqwest::Url::parse("http://h/p?appid=wx1&x=%20").unwrap();
+        hide_secret_params(&mut plain);
+        assert_eq!(plain.query(), Some("appid=wx1&x=%20"));
+    }
 }

@@ -3,9 +3,10 @@
 //! authorizer tokens; [`ComponentClient::act_for`] makes a [`Client`] whose
 //! calls act for a merchant's app through the component.
 
-use crate::{decode_wx, Client, ClientError};
+use crate::{decode_wx, Client, ClientError, REDACTED};
 use kefu_api::platform as p;
 use kefu_api::wechat::AccessTokenResponse;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -13,8 +14,8 @@ use tokio::sync::Mutex;
 /// Refresh a cached component token this long before it would expire.
 const MARGIN: Duration = Duration::from_secs(300);
 
-/// A client for one component (third-party platform).
-#[derive(Debug)]
+/// A client for one component (third-party platform); its `Debug` hides
+/// the secret, the ticket and the token.
 pub struct ComponentClient {
     http: reqwest::Client,
     base: String,
@@ -22,6 +23,18 @@ pub struct ComponentClient {
     secret: String,
     ticket: Mutex<String>,
     cached: Mutex<Option<(String, Instant)>>,
+}
+
+impl fmt::Debug for ComponentClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComponentClient")
+            .field("base", &self.base)
+            .field("appid", &self.appid)
+            .field("secret", &REDACTED)
+            .field("ticket", &REDACTED)
+            .field("cached", &REDACTED)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ComponentClient {
@@ -100,12 +113,22 @@ impl ComponentClient {
     }
 }
 
-/// Where an acting-for client's tokens come from.
-#[derive(Debug)]
+/// Where an acting-for client's tokens come from; its `Debug` hides the
+/// refresh token.
 pub(crate) struct AuthorizerSource {
     component: Arc<ComponentClient>,
     appid: String,
     refresh_token: Mutex<String>,
+}
+
+impl fmt::Debug for AuthorizerSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizerSource")
+            .field("component", &self.component)
+            .field("appid", &self.appid)
+            .field("refresh_token", &REDACTED)
+            .finish()
+    }
 }
 
 impl AuthorizerSource {
@@ -123,5 +146,28 @@ impl AuthorizerSource {
     /// The refresh token the next fetch will present.
     pub(crate) async fn refresh_token(&self) -> String {
         self.refresh_token.lock().await.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_hides_the_secret_the_ticket_and_the_refresh_token() {
+        let component = Arc::new(ComponentClient::new(
+            "http://127.0.0.1:8080",
+            "wxcomp",
+            "component-s3cr3t",
+        ));
+        component.set_ticket("ticket@@@s3cr3t").await;
+        let merchant = component.act_for("wxmerchant", "refreshtoken@@@s3cr3t");
+        for shown in [format!("{component:?}"), format!("{merchant:?}")] {
+            for secret in ["component-s3cr3t", "ticket@@@s3cr3t", "refreshtoken@@@s3cr3t"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(shown.contains("wxcomp") && shown.contains("<redacted>"), "{shown}");
+        }
+        assert!(format!("{merchant:?}").contains("wxmerchant"));
     }
 }

@@ -1,11 +1,12 @@
 //! The WeChat side, with token caching and one retry on token errors.
 
 use crate::platform::AuthorizerSource;
-use crate::{decode_wx, ClientError};
+use crate::{decode_wx, ClientError, REDACTED};
 use kefu_api::wechat as w;
 use reqwest::multipart::{Form, Part};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
@@ -24,8 +25,7 @@ pub enum TokenMode {
     Stable,
 }
 
-/// A client for one app.
-#[derive(Debug)]
+/// A client for one app; its `Debug` hides the secret and the token.
 pub struct Client {
     http: reqwest::Client,
     base: String,
@@ -34,6 +34,19 @@ pub struct Client {
     mode: TokenMode,
     authorizer: Option<Arc<AuthorizerSource>>,
     cached: Mutex<Option<(String, Instant)>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("appid", &self.appid)
+            .field("secret", &REDACTED)
+            .field("mode", &self.mode)
+            .field("authorizer", &self.authorizer)
+            .field("cached", &REDACTED)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -240,5 +253,21 @@ impl Client {
             appsecret: String::new(),
         };
         self.post("/cgi-bin/clear_quota", &body).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let client = Client::new("http://127.0.0.1:8080", "wx123", "s3cr3t-app-secret");
+        let shown = format!("{client:?}");
+        assert!(!shown.contains("s3cr3t-app-secret"), "{shown}");
+        assert!(
+            shown.contains("wx123") && shown.contains(r#"secret: "<redacted>""#),
+            "{shown}"
+        );
     }
 }

@@ -2,9 +2,6 @@
 //! plays the human side against a running one.
 
 mod cli;
-mod cli_conversation;
-mod cli_platform;
-mod cli_push;
 mod serve;
 
 use clap::Parser;
@@ -29,7 +26,8 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kefu: {e}");
+            // `{:#}` prints the context chain: `app wx1: cannot reach URL: ...`.
+            eprintln!("kefu: {e:#}");
             ExitCode::FAILURE
         }
     }

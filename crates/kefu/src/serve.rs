@@ -1,5 +1,7 @@
-//! `kefu serve` and `kefu migrate`.
+//! `kefu serve` and `kefu migrate`: the commands that own the store, apart
+//! from the client commands in `cli` that talk to a running server.
 
+use anyhow::{bail, Context};
 use clap::Args;
 use kefu_core::limits::Limits;
 use kefu_server::{AppState, ServerConfig, VirtualClock};
@@ -53,32 +55,32 @@ pub(crate) struct DbArgs {
 }
 
 impl DbArgs {
-    fn parse(&self) -> Result<DatabaseUrl, String> {
-        DatabaseUrl::parse(&self.url).map_err(|e| e.to_string())
+    fn parse(&self) -> anyhow::Result<DatabaseUrl> {
+        Ok(DatabaseUrl::parse(&self.url)?)
     }
 }
 
 /// `kefu migrate`.
-pub(crate) fn migrate(db: &DbArgs) -> Result<(), String> {
+pub(crate) fn migrate(db: &DbArgs) -> anyhow::Result<()> {
     let url = db.parse()?;
-    let applied = kefu_store::migrate(&url).map_err(|e| e.to_string())?;
+    let applied = kefu_store::migrate(&url).with_context(|| format!("cannot migrate {url:?}"))?;
     println!("{url:?}: {applied} migration(s) applied");
     Ok(())
 }
 
 /// `kefu serve`: opens the store, makes sure the demo app exists, listens.
-pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
+pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.listen.ip().is_loopback() && args.admin_token.is_none() {
-        return Err(format!(
+        bail!(
             "refusing to listen on {} without --admin-token (KEFU_ADMIN_TOKEN)",
             args.listen
-        ));
+        );
     }
     let url = args.db.parse()?;
-    let store = kefu_store::open(&url).map_err(|e| format!("{url:?}: {e}"))?;
+    let store = kefu_store::open(&url).with_context(|| format!("cannot open the store {url:?}"))?;
     let offset = kefu_server::load_clock_offset(&*store)
         .await
-        .map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot read the virtual clock from {url:?}"))?;
     let clock = match args.frozen_clock {
         Some(at) => VirtualClock::frozen(at, offset),
         None => VirtualClock::real(offset),
@@ -100,13 +102,15 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
         },
     );
-    let demo = kefu_server::ensure_demo_app(&state).await.map_err(|e| e.to_string())?;
+    let demo = kefu_server::ensure_demo_app(&state)
+        .await
+        .with_context(|| format!("cannot set up the demo app in {url:?}"))?;
     // The outbox left by an earlier run resumes at once.
     kefu_server::start_pushes(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("{}: {e}", args.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("cannot read the listening address")?;
     println!("kefu listening on http://{addr} (store {url:?})");
     println!(
         "demo app: appid={} secret={} wechat_id={}",
@@ -114,7 +118,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     kefu_server::serve(listener, state, shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .with_context(|| format!("serving on http://{addr} stopped"))
 }
 
 async fn shutdown_signal() {

@@ -6,12 +6,14 @@
 //! The sealed plaintext is `random(16) + msg_len(4, big-endian) + msg + appid`,
 //! padded PKCS#7-style to a multiple of 32 bytes, encrypted with AES-256-CBC
 //! under the key decoded from the 43-character EncodingAESKey (the IV is the
-//! key's first 16 bytes) and sent as standard base64.
+//! key's first 16 bytes) and sent as standard base64. The `cbc` crate chains
+//! the blocks; the 32-byte padding is WeChat's own, so it is added and
+//! checked here rather than by the cipher.
 
 use std::fmt;
 
 use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use aes::Aes256;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
@@ -78,15 +80,18 @@ impl AesKey {
     }
 
     /// The CBC initialisation vector: the key's first 16 bytes.
-    fn iv(&self) -> [u8; AES_BLOCK] {
-        let mut iv = [0; AES_BLOCK];
-        iv.copy_from_slice(&self.0[..AES_BLOCK]);
-        iv
+    fn iv(&self) -> &[u8] {
+        &self.0[..AES_BLOCK]
     }
 
-    /// The block cipher under this key.
-    fn cipher(&self) -> Aes256 {
-        Aes256::new(GenericArray::from_slice(&self.0))
+    /// A CBC encryptor under this key and its IV.
+    fn encryptor(&self) -> cbc::Encryptor<Aes256> {
+        cbc::Encryptor::new(GenericArray::from_slice(&self.0), GenericArray::from_slice(self.iv()))
+    }
+
+    /// A CBC decryptor under this key and its IV.
+    fn decryptor(&self) -> cbc::Decryptor<Aes256> {
+        cbc::Decryptor::new(GenericArray::from_slice(&self.0), GenericArray::from_slice(self.iv()))
     }
 }
 
@@ -236,34 +241,21 @@ fn split(data: &[u8]) -> Result<Opened, CryptError> {
     })
 }
 
-/// AES-256-CBC encryption in place; `data` is a whole number of blocks.
+/// AES-256-CBC encryption in place, without padding (the caller pads);
+/// `data` is a whole number of blocks.
 fn cbc_encrypt(key: &AesKey, data: &mut [u8]) {
-    let cipher = key.cipher();
-    let mut chain = key.iv();
+    let mut cipher = key.encryptor();
     for block in data.chunks_exact_mut(AES_BLOCK) {
-        xor(block, &chain);
-        cipher.encrypt_block(GenericArray::from_mut_slice(block));
-        chain.copy_from_slice(block);
+        cipher.encrypt_block_mut(GenericArray::from_mut_slice(block));
     }
 }
 
-/// AES-256-CBC decryption in place; `data` is a whole number of blocks.
+/// AES-256-CBC decryption in place, leaving the padding for the caller;
+/// `data` is a whole number of blocks.
 fn cbc_decrypt(key: &AesKey, data: &mut [u8]) {
-    let cipher = key.cipher();
-    let mut chain = key.iv();
+    let mut cipher = key.decryptor();
     for block in data.chunks_exact_mut(AES_BLOCK) {
-        let mut sealed = [0; AES_BLOCK];
-        sealed.copy_from_slice(block);
-        cipher.decrypt_block(GenericArray::from_mut_slice(block));
-        xor(block, &chain);
-        chain = sealed;
-    }
-}
-
-/// `block ^= chain`, byte by byte.
-fn xor(block: &mut [u8], chain: &[u8; AES_BLOCK]) {
-    for (b, c) in block.iter_mut().zip(chain) {
-        *b ^= c;
+        cipher.decrypt_block_mut(GenericArray::from_mut_slice(block));
     }
 }
 

@@ -3,9 +3,12 @@
 //! receives them (a test receiver, or a client) to check and open them.
 //!
 //! [`crypt`] holds the signatures and the AES envelope, [`wire`] the XML and
-//! JSON bodies; everything is re-exported here.
+//! JSON bodies; everything is re-exported here. Reading a body yields the
+//! types of the leaf module `parsed`, which `wire` and the XML reader `xml`
+//! both use.
 
 pub mod crypt;
+mod parsed;
 pub mod wire;
 mod xml;
 

@@ -1,202 +1,184 @@
-//! A small, tolerant reader for the XML of WeChat's push replies: one root
-//! element whose children hold text, CDATA or further children. It exists so
-//! the crate reads these bodies without an XML dependency; it skips the
-//! prolog, comments and attributes, decodes entities, and refuses broken or
-//! mismatched tags.
+//! Reads the XML of WeChat's push replies into flattened pairs: one root
+//! element whose children hold text, CDATA or further children. The
+//! tokenizing is `quick-xml`'s; this module adds what the wire needs on top
+//! of it: dotted keys for nested elements, text joined across CDATA sections
+//! and entity references, a bound on nesting, and the refusals (a DOCTYPE,
+//! an unknown entity, a bad element name, anything outside the root) that
+//! keep a hostile body an error and never a panic. The prolog, comments,
+//! processing instructions and attributes are skipped.
 
-use super::wire::{ParseError, Parsed};
+use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::Reader;
+
+use super::parsed::{ParseError, Parsed};
 
 /// Deepest nesting read below the root; deeper input is refused.
 const MAX_DEPTH: usize = 32;
 
 /// Reads `body` into the flattened children of its root element.
 pub(super) fn parse(body: &str) -> Result<Parsed, ParseError> {
-    let mut reader = Reader { src: body, pos: 0 };
-    reader.eat("\u{feff}");
-    reader.misc()?;
-    if !reader.rest().starts_with('<') {
-        return Err(ParseError::NoRoot);
+    let mut reader = Reader::from_str(body);
+    let mut doc = Doc::default();
+    loop {
+        let start = offset(reader.buffer_position());
+        let event = reader.read_event().map_err(|e| refusal(&reader, e))?;
+        if let Event::Eof = event {
+            return doc.finish(offset(reader.buffer_position()));
+        }
+        doc.take(event).map_err(|fault| fault.at(start))?;
     }
-    let mut parsed = Parsed::default();
-    let (root, empty) = reader.start_tag()?;
-    if !empty {
-        reader.content(root, "", &mut parsed, 0)?;
-    }
-    reader.misc()?;
-    if !reader.rest().is_empty() {
-        return Err(reader.error("content after the root element"));
-    }
-    Ok(parsed)
 }
 
-/// A cursor over the body.
-struct Reader<'a> {
-    src: &'a str,
-    pos: usize,
+/// An element still open, the root first.
+struct Open {
+    /// The key its text is recorded under (empty for the root).
+    key: String,
+    /// Its character data so far.
+    text: String,
+    /// Whether a child element was read (then only the children count).
+    has_children: bool,
 }
 
-impl<'a> Reader<'a> {
-    /// What is left to read.
-    fn rest(&self) -> &'a str {
-        &self.src[self.pos..]
-    }
+/// The document read so far.
+#[derive(Default)]
+struct Doc {
+    open: Vec<Open>,
+    /// Whether the root element has begun.
+    rooted: bool,
+    parsed: Parsed,
+}
 
-    /// A fault at the cursor.
-    fn error(&self, what: &'static str) -> ParseError {
-        ParseError::Malformed { at: self.pos, what }
-    }
+/// A refusal found while taking an event, placed by the caller.
+enum Fault {
+    /// A body without a root element.
+    NoRoot,
+    /// Broken XML.
+    Malformed(&'static str),
+}
 
-    /// Steps over `prefix` if it comes next.
-    fn eat(&mut self, prefix: &str) -> bool {
-        let found = self.rest().starts_with(prefix);
-        if found {
-            self.pos += prefix.len();
+impl Fault {
+    /// The error, at byte `at`.
+    fn at(self, at: usize) -> ParseError {
+        match self {
+            Fault::NoRoot => ParseError::NoRoot,
+            Fault::Malformed(what) => ParseError::Malformed { at, what },
         }
-        found
     }
+}
 
-    /// Reads up to `end` and steps past it.
-    fn until(&mut self, end: &str, what: &'static str) -> Result<&'a str, ParseError> {
-        let rest = self.rest();
-        let at = rest.find(end).ok_or_else(|| self.error(what))?;
-        self.pos += at + end.len();
-        Ok(&rest[..at])
-    }
-
-    /// Skips whitespace, processing instructions (the prolog) and comments.
-    fn misc(&mut self) -> Result<(), ParseError> {
-        loop {
-            self.pos = self.src.len() - self.rest().trim_start().len();
-            if self.eat("<?") {
-                self.until("?>", "unterminated processing instruction")?;
-            } else if self.eat("<!--") {
-                self.until("-->", "unterminated comment")?;
-            } else {
-                return Ok(());
+impl Doc {
+    /// Takes one event other than the end of input.
+    fn take(&mut self, event: Event<'_>) -> Result<(), Fault> {
+        match event {
+            Event::Start(tag) => self.start(&tag),
+            Event::Empty(tag) => {
+                self.start(&tag)?;
+                self.end();
+                Ok(())
             }
-        }
-    }
-
-    /// An element or attribute name.
-    fn name(&mut self) -> Result<&'a str, ParseError> {
-        let rest = self.rest();
-        let len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
-        if !rest.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == ':') {
-            return Err(self.error("expected an element name"));
-        }
-        self.pos += len;
-        Ok(&rest[..len])
-    }
-
-    /// `<name attrs>` or `<name attrs/>`: the name and whether it is empty.
-    /// Attributes are skipped.
-    fn start_tag(&mut self) -> Result<(&'a str, bool), ParseError> {
-        self.eat("<");
-        let name = self.name()?;
-        let rest = self.rest();
-        let mut quote = None;
-        for (i, c) in rest.char_indices() {
-            match (quote, c) {
-                (Some(q), _) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '<') => return Err(self.error("'<' inside a tag")),
-                (None, '>') => return self.tag_end(name, &rest[..i], i),
-                _ => {}
+            Event::End(_) => {
+                self.end();
+                Ok(())
             }
+            Event::Text(text) => self.text(&text.into_inner()),
+            Event::CData(cdata) => self.data(&cdata.into_inner()),
+            Event::GeneralRef(reference) => self.data(&entity(&reference)?.to_string()),
+            Event::DocType(_) => Err(Fault::Malformed("a DOCTYPE is not allowed")),
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::Eof => Ok(()),
         }
-        Err(self.error("unterminated tag"))
     }
 
-    /// Checks what lies between a tag's name and its `>` (at `end`).
-    fn tag_end(&mut self, name: &'a str, attrs: &str, end: usize) -> Result<(&'a str, bool), ParseError> {
-        if !attrs.is_empty() && attrs != "/" && !attrs.starts_with(char::is_whitespace) {
-            return Err(self.error("bad character in a tag name"));
+    /// `<name ...>`: opens a child of the innermost element, or the root.
+    fn start(&mut self, tag: &BytesStart<'_>) -> Result<(), Fault> {
+        let name = checked_name(tag)?;
+        if self.rooted && self.open.is_empty() {
+            return Err(Fault::Malformed("content after the root element"));
         }
-        self.pos += end + 1;
-        Ok((name, attrs.ends_with('/')))
-    }
-
-    /// `</name>`, which must close `open`.
-    fn end_tag(&mut self, open: &str) -> Result<(), ParseError> {
-        self.eat("</");
-        let close = self.name()?;
-        self.pos = self.src.len() - self.rest().trim_start().len();
-        if !self.eat(">") {
-            return Err(self.error("unterminated close tag"));
+        if self.open.len() > MAX_DEPTH {
+            return Err(Fault::Malformed("elements nested too deep"));
         }
-        if close != open {
-            let (open, close) = (open.to_owned(), close.to_owned());
-            return Err(ParseError::Mismatch { open, close });
-        }
-        Ok(())
-    }
-
-    /// The content of element `name` (reached as `key`) up to its close tag.
-    /// A leaf's text is recorded under `key`; an element with children
-    /// records only them.
-    fn content(&mut self, name: &str, key: &str, parsed: &mut Parsed, depth: usize) -> Result<(), ParseError> {
-        let mut text = String::new();
-        let mut has_children = false;
-        loop {
-            let rest = self.rest();
-            if self.eat("<![CDATA[") {
-                text.push_str(self.until("]]>", "unterminated CDATA")?);
-            } else if self.eat("<!--") {
-                self.until("-->", "unterminated comment")?;
-            } else if rest.starts_with("</") {
-                self.end_tag(name)?;
-                break;
-            } else if rest.starts_with('<') {
-                has_children = true;
-                self.child(key, parsed, depth + 1)?;
-            } else if rest.is_empty() {
-                return Err(self.error("unclosed element"));
-            } else {
-                self.text(&mut text)?;
+        let key = match self.open.last_mut() {
+            None => String::new(),
+            Some(parent) => {
+                parent.has_children = true;
+                dotted(&parent.key, name)
             }
-        }
-        if !has_children && !key.is_empty() {
-            parsed.push(key.to_owned(), text);
-        }
-        Ok(())
-    }
-
-    /// A child element below `prefix`.
-    fn child(&mut self, prefix: &str, parsed: &mut Parsed, depth: usize) -> Result<(), ParseError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("elements nested too deep"));
-        }
-        let (name, empty) = self.start_tag()?;
-        let key = if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}.{name}")
         };
-        if empty {
-            parsed.push(key, String::new());
+        self.rooted = true;
+        self.open.push(Open {
+            key,
+            text: String::new(),
+            has_children: false,
+        });
+        Ok(())
+    }
+
+    /// `</name>` (quick-xml has checked it closes the innermost element):
+    /// a leaf's text is recorded under its key.
+    fn end(&mut self) {
+        if let Some(done) = self.open.pop() {
+            if !done.has_children && !done.key.is_empty() {
+                self.parsed.push(done.key, done.text);
+            }
+        }
+    }
+
+    /// Text between tags; only whitespace may stand outside the root.
+    fn text(&mut self, text: &str) -> Result<(), Fault> {
+        if self.open.is_empty() && text.trim().is_empty() {
             return Ok(());
         }
-        self.content(name, &key, parsed, depth)
+        if !self.rooted {
+            return Err(Fault::NoRoot);
+        }
+        self.data(text)
     }
 
-    /// Character data up to the next `<`, with entities decoded.
-    fn text(&mut self, out: &mut String) -> Result<(), ParseError> {
-        let rest = self.rest();
-        let mut run = &rest[..rest.find('<').unwrap_or(rest.len())];
-        while let Some(amp) = run.find('&') {
-            out.push_str(&run[..amp]);
-            self.pos += amp;
-            let tail = &run[amp + 1..];
-            let semi = tail.find(';').ok_or_else(|| self.error("unterminated entity"))?;
-            out.push(entity(&tail[..semi]).ok_or_else(|| self.error("unknown entity"))?);
-            self.pos += semi + 2;
-            run = &tail[semi + 1..];
+    /// Character data for the innermost element.
+    fn data(&mut self, text: &str) -> Result<(), Fault> {
+        match self.open.last_mut() {
+            Some(inner) => {
+                inner.text.push_str(text);
+                Ok(())
+            }
+            None if self.rooted => Err(Fault::Malformed("content after the root element")),
+            None => Err(Fault::Malformed("content before the root element")),
         }
-        out.push_str(run);
-        self.pos += run.len();
-        Ok(())
     }
+
+    /// The pairs, once the input ended at byte `at`.
+    fn finish(self, at: usize) -> Result<Parsed, ParseError> {
+        if !self.rooted {
+            return Err(ParseError::NoRoot);
+        }
+        if !self.open.is_empty() {
+            return Err(ParseError::Malformed {
+                at,
+                what: "unclosed element",
+            });
+        }
+        Ok(self.parsed)
+    }
+}
+
+/// `prefix.name`, or `name` below the root.
+fn dotted(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// The element's name, refused unless it is a plain XML name.
+fn checked_name<'t>(tag: &'t BytesStart<'_>) -> Result<&'t str, Fault> {
+    let name = tag.name().into_inner();
+    let starts_well = name.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == ':');
+    if !starts_well || !name.chars().all(is_name_char) {
+        return Err(Fault::Malformed("bad element name"));
+    }
+    Ok(name)
 }
 
 /// A character allowed in a name.
@@ -204,21 +186,60 @@ fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')
 }
 
-/// The character an entity (without `&` and `;`) stands for.
-fn entity(name: &str) -> Option<char> {
-    match name {
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "amp" => Some('&'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => {
-            let number = name.strip_prefix('#')?;
-            let code = match number.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => number.parse().ok()?,
+/// The character an entity reference stands for: one of the five
+/// predefined entities or a character reference; anything else is refused
+/// (no DTD is read, so no other entity is defined).
+fn entity(reference: &BytesRef<'_>) -> Result<char, Fault> {
+    let unknown = Fault::Malformed("unknown entity");
+    if reference.is_char_ref() {
+        return reference.resolve_char_ref().ok().flatten().ok_or(unknown);
+    }
+    match &**reference {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "quot" => Ok('"'),
+        "apos" => Ok('\''),
+        _ => Err(unknown),
+    }
+}
+
+/// A byte offset as `usize`.
+fn offset(position: u64) -> usize {
+    usize::try_from(position).unwrap_or(usize::MAX)
+}
+
+/// quick-xml's refusal as a [`ParseError`].
+fn refusal(reader: &Reader<&[u8]>, error: XmlError) -> ParseError {
+    let at = offset(reader.error_position());
+    let what = match error {
+        XmlError::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
+            return ParseError::Mismatch {
+                open: expected,
+                close: found,
             };
-            char::from_u32(code)
+        }
+        XmlError::IllFormed(IllFormedError::UnmatchedEndTag(_)) => "close tag without an open tag",
+        XmlError::IllFormed(IllFormedError::UnclosedReference) => "unterminated entity",
+        XmlError::IllFormed(_) => "not well-formed",
+        XmlError::Syntax(syntax) => syntax_fault(syntax),
+        XmlError::Escape(_) => "bad character reference",
+        _ => "unreadable XML",
+    };
+    ParseError::Malformed { at, what }
+}
+
+/// What a quick-xml syntax error means, in the words this crate uses.
+fn syntax_fault(error: SyntaxError) -> &'static str {
+    match error {
+        SyntaxError::InvalidBangMarkup => "unknown markup after '<!'",
+        SyntaxError::UnclosedPI | SyntaxError::UnclosedXmlDecl => "unterminated processing instruction",
+        SyntaxError::UnclosedComment => "unterminated comment",
+        SyntaxError::UnclosedDoctype => "unterminated DOCTYPE",
+        SyntaxError::UnclosedCData => "unterminated CDATA",
+        SyntaxError::UnclosedTag => "unterminated tag",
+        SyntaxError::UnclosedSingleQuotedAttributeValue | SyntaxError::UnclosedDoubleQuotedAttributeValue => {
+            "unterminated attribute value"
         }
     }
 }
@@ -270,5 +291,29 @@ mod tests {
         assert!(matches!(parse(&body), Err(ParseError::Malformed { .. })));
         let ok = format!("<xml>{}x{}</xml>", "<a>".repeat(3), "</a>".repeat(3));
         assert_eq!(parse(&ok).unwrap().get("a.a.a"), Some("x"));
+    }
+
+    #[test]
+    fn the_deepest_allowed_nesting_reads() {
+        let body = format!("<xml>{}x{}</xml>", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        let key = vec!["a"; MAX_DEPTH].join(".");
+        assert_eq!(parse(&body).unwrap().get(&key), Some("x"));
+        let deeper = format!(
+            "<xml>{}x{}</xml>",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse(&deeper).is_err());
+    }
+
+    #[test]
+    fn mismatched_close_tags_name_both_tags() {
+        assert_eq!(
+            parse("<xml><A>1</B></xml>"),
+            Err(ParseError::Mismatch {
+                open: "A".into(),
+                close: "B".into()
+            })
+        );
     }
 }

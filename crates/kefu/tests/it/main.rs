@@ -3,6 +3,7 @@
 //! the CLI against it.
 
 mod cli;
+mod cli_errors;
 mod cli_platform;
 mod durability;
 mod instances;

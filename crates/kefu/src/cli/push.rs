@@ -2,10 +2,9 @@
 //! server (after WeChat's URL handshake), show or remove those settings,
 //! and read the delivery log.
 
-use crate::cli::{err, print};
+use super::remote::Remote;
 use clap::Subcommand;
 use kefu_api::control_push as cp;
-use kefu_client::ControlClient;
 
 /// `kefu callback ...`: an app's push settings.
 #[derive(Debug, Subcommand)]
@@ -43,7 +42,8 @@ pub(crate) enum CallbackCmd {
 }
 
 /// `kefu callback ...`.
-pub(crate) async fn callback(cmd: CallbackCmd, ctl: &ControlClient) -> Result<(), String> {
+pub(crate) async fn callback(cmd: CallbackCmd, remote: &Remote) -> anyhow::Result<()> {
+    let ctl = remote.control();
     match cmd {
         CallbackCmd::Set {
             appid,
@@ -60,10 +60,13 @@ pub(crate) async fn callback(cmd: CallbackCmd, ctl: &ControlClient) -> Result<()
                 mode,
                 format,
             };
-            print(&ctl.set_callback(&appid, &settings).await.map_err(err)?)
+            remote
+                .scope()
+                .app(&appid)
+                .show(ctl.set_callback(&appid, &settings).await)
         }
-        CallbackCmd::Show { appid } => print(&ctl.callback(&appid).await.map_err(err)?),
-        CallbackCmd::Remove { appid } => ctl.remove_callback(&appid).await.map_err(err),
+        CallbackCmd::Show { appid } => remote.scope().app(&appid).show(ctl.callback(&appid).await),
+        CallbackCmd::Remove { appid } => remote.scope().app(&appid).check(ctl.remove_callback(&appid).await),
     }
 }
 
@@ -72,7 +75,8 @@ pub(crate) async fn deliveries(
     appid: &str,
     before: Option<i64>,
     limit: Option<u32>,
-    ctl: &ControlClient,
-) -> Result<(), String> {
-    print(&ctl.deliveries(appid, before, limit).await.map_err(err)?)
+    remote: &Remote,
+) -> anyhow::Result<()> {
+    let log = remote.control().deliveries(appid, before, limit).await;
+    remote.scope().app(appid).show(log)
 }

@@ -1,11 +1,12 @@
-//! The conversation's human side on the command line: what a follower
-//! writes and does, the waiting queue, and what a worker does in the kf
-//! client (log in, accept, reply, hand over, close).
+//! The conversation's human side on the command line: a user who follows
+//! an app and then writes and does things as a follower, the waiting queue,
+//! and the invited WeChat user who answers an invitation and then works in
+//! the kf client (log in, accept, reply, hand over, close).
 
-use crate::cli::{err, print};
+use super::output::Scope;
+use super::remote::Remote;
 use clap::{ArgGroup, Subcommand};
 use kefu_api::control as c;
-use kefu_client::ControlClient;
 
 /// A follower of one app.
 #[derive(Debug, clap::Args)]
@@ -109,6 +110,13 @@ pub(crate) enum WorkerCmd {
     },
 }
 
+impl WorkerAt {
+    /// The scope of this worker's commands: the app and the kf account.
+    fn scope<'a>(&'a self, remote: &'a Remote) -> Scope<'a> {
+        remote.scope().app(&self.app).kf(&self.kf_account)
+    }
+}
+
 /// The message a `fan write` sends.
 fn follower_message(text: Option<String>, image: bool, voice: bool) -> c::FollowerMessage {
     let msgtype = match (&text, image, voice) {
@@ -124,8 +132,20 @@ fn follower_message(text: Option<String>, image: bool, voice: bool) -> c::Follow
     }
 }
 
+/// `kefu follow --app APP [--openid OPENID]`.
+pub(crate) async fn follow(app: &str, openid: Option<&str>, remote: &Remote) -> anyhow::Result<()> {
+    remote.scope().app(app).show(remote.control().follow(app, openid).await)
+}
+
+/// `kefu invite accept|reject --app APP ACCOUNT`.
+pub(crate) async fn invite(app: &str, kf_account: &str, accept: bool, remote: &Remote) -> anyhow::Result<()> {
+    let answered = remote.control().answer_invitation(app, kf_account, accept).await;
+    remote.scope().app(app).kf(kf_account).show(answered)
+}
+
 /// `kefu fan ...`.
-pub(crate) async fn fan(cmd: FanCmd, ctl: &ControlClient) -> Result<(), String> {
+pub(crate) async fn fan(cmd: FanCmd, remote: &Remote) -> anyhow::Result<()> {
+    let ctl = remote.control();
     match cmd {
         FanCmd::Write {
             fan,
@@ -135,46 +155,58 @@ pub(crate) async fn fan(cmd: FanCmd, ctl: &ControlClient) -> Result<(), String> 
             video: _,
         } => {
             let msg = follower_message(text, image, voice);
-            print(&ctl.follower_writes(&fan.app, &fan.openid, &msg).await.map_err(err)?)
+            let sent = ctl.follower_writes(&fan.app, &fan.openid, &msg).await;
+            remote.scope().app(&fan.app).show(sent)
         }
-        FanCmd::Event { fan, event } => print(&ctl.follower_event(&fan.app, &fan.openid, &event).await.map_err(err)?),
-        FanCmd::Messages { fan } => print(&ctl.follower_messages(&fan.app, &fan.openid).await.map_err(err)?),
+        FanCmd::Event { fan, event } => {
+            let done = ctl.follower_event(&fan.app, &fan.openid, &event).await;
+            remote.scope().app(&fan.app).show(done)
+        }
+        FanCmd::Messages { fan } => {
+            let messages = ctl.follower_messages(&fan.app, &fan.openid).await;
+            remote.scope().app(&fan.app).show(messages)
+        }
     }
 }
 
 /// `kefu waitcase --app APP OPENID [--kf ACCOUNT]`.
-pub(crate) async fn waitcase(fan: FanAt, kf: Option<String>, ctl: &ControlClient) -> Result<(), String> {
+pub(crate) async fn waitcase(fan: FanAt, kf: Option<String>, remote: &Remote) -> anyhow::Result<()> {
     let req = c::Enqueue {
         openid: fan.openid,
         kf_account: kf,
     };
-    print(&ctl.enqueue(&fan.app, &req).await.map_err(err)?)
+    let waiting = remote.control().enqueue(&fan.app, &req).await;
+    let scope = remote.scope().app(&fan.app);
+    match &req.kf_account {
+        Some(account) => scope.kf(account).show(waiting),
+        None => scope.show(waiting),
+    }
 }
 
 /// `kefu worker ...`.
-pub(crate) async fn worker(cmd: WorkerCmd, ctl: &ControlClient) -> Result<(), String> {
+pub(crate) async fn worker(cmd: WorkerCmd, remote: &Remote) -> anyhow::Result<()> {
+    let ctl = remote.control();
     match cmd {
-        WorkerCmd::Online { at } => print(
-            &ctl.set_worker_online(&at.app, &at.kf_account, true)
-                .await
-                .map_err(err)?,
-        ),
-        WorkerCmd::Offline { at } => print(
-            &ctl.set_worker_online(&at.app, &at.kf_account, false)
-                .await
-                .map_err(err)?,
-        ),
-        WorkerCmd::Accept { at, openid } => print(
-            &ctl.accept(&at.app, &at.kf_account, openid.as_deref())
-                .await
-                .map_err(err)?,
-        ),
+        WorkerCmd::Online { at } => at
+            .scope(remote)
+            .show(ctl.set_worker_online(&at.app, &at.kf_account, true).await),
+        WorkerCmd::Offline { at } => at
+            .scope(remote)
+            .show(ctl.set_worker_online(&at.app, &at.kf_account, false).await),
+        WorkerCmd::Accept { at, openid } => {
+            let accepted = ctl.accept(&at.app, &at.kf_account, openid.as_deref()).await;
+            at.scope(remote).show(accepted)
+        }
         WorkerCmd::Reply { at, openid, text } => {
-            print(&ctl.reply(&at.app, &at.kf_account, &openid, &text).await.map_err(err)?)
+            let sent = ctl.reply(&at.app, &at.kf_account, &openid, &text).await;
+            at.scope(remote).show(sent)
         }
         WorkerCmd::Transfer { at, openid, to } => {
-            print(&ctl.transfer(&at.app, &at.kf_account, &openid, &to).await.map_err(err)?)
+            let moved = ctl.transfer(&at.app, &at.kf_account, &openid, &to).await;
+            at.scope(remote).show(moved)
         }
-        WorkerCmd::Close { at, openid } => ctl.close(&at.app, &at.kf_account, &openid).await.map_err(err),
+        WorkerCmd::Close { at, openid } => at
+            .scope(remote)
+            .check(ctl.close(&at.app, &at.kf_account, &openid).await),
     }
 }

@@ -1,0 +1,182 @@
+//! The `kefu` command line: its parsing, and the dispatch of each command
+//! to the module of its family. The families (`app`, `conversation`,
+//! `platform`, `push`, `harness`) share only the leaves `output` and
+//! `remote`, so no module imports the one that imports it.
+
+mod app;
+mod conversation;
+mod harness;
+mod output;
+mod platform;
+mod push;
+mod remote;
+
+use crate::serve::{self, DbArgs, ServeArgs};
+use app::AppCmd;
+use clap::{Parser, Subcommand};
+use conversation::{FanAt, FanCmd, WorkerCmd};
+use platform::ComponentCmd;
+use push::CallbackCmd;
+use remote::Remote;
+
+/// A WeChat-compatible customer-service (kf) API server.
+#[derive(Debug, Parser)]
+#[command(name = "kefu", version)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Apps: create, list, show, set.
+    App {
+        #[command(subcommand)]
+        action: AppCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A WeChat user follows an app.
+    Follow {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The follower's openid (generated when absent).
+        #[arg(long)]
+        openid: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The invited WeChat user answers an invitation.
+    Invite {
+        /// `accept` or `reject`.
+        #[arg(value_parser = ["accept", "reject"])]
+        answer: String,
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The kf account (`prefix@wechat_id`).
+        kf_account: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// What a follower does: write, follow again or unfollow, scan, click; and what they received.
+    Fan {
+        #[command(subcommand)]
+        action: FanCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A follower waits for customer service (for one kf account, if named).
+    Waitcase {
+        #[command(flatten)]
+        fan: FanAt,
+        /// The kf account the follower is handed to.
+        #[arg(long, value_name = "ACCOUNT")]
+        kf: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The bound worker in the kf client: log in or out, accept, reply, transfer, close.
+    Worker {
+        #[command(subcommand)]
+        action: WorkerCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Third-party platforms: create, show, push a ticket, authorize, revoke.
+    Component {
+        #[command(subcommand)]
+        action: ComponentCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Pushes to the developer's server: set, show, remove.
+    Callback {
+        #[command(subcommand)]
+        action: CallbackCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// An app's delivery log, newest first.
+    Deliveries {
+        /// The app.
+        appid: String,
+        /// Only entries older than this entry id.
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
+        /// At most this many entries (default 100).
+        #[arg(long, value_name = "N")]
+        limit: Option<u32>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
+    WechatUser {
+        /// The WeChat ID.
+        wx: String,
+        /// Whether it exists.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        exists: bool,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Show the virtual clock, or move it forward by SECONDS.
+    Clock {
+        /// Seconds to advance.
+        advance: Option<i64>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Wipe all state.
+    Reset {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Get an access token for an app (as an SDK would).
+    Token {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The app's secret.
+        #[arg(long)]
+        secret: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// Runs one command.
+pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Serve(a) => serve::serve(a).await,
+        Command::Migrate(db) => serve::migrate(&db),
+        Command::App { action, remote } => app::app(action, &remote).await,
+        Command::Follow { app, openid, remote } => conversation::follow(&app, openid.as_deref(), &remote).await,
+        Command::Invite {
+            answer,
+            app,
+            kf_account,
+            remote,
+        } => conversation::invite(&app, &kf_account, answer == "accept", &remote).await,
+        Command::Fan { action, remote } => conversation::fan(action, &remote).await,
+        Command::Waitcase { fan, kf, remote } => conversation::waitcase(fan, kf, &remote).await,
+        Command::Worker { action, remote } => conversation::worker(action, &remote).await,
+        Command::Component { action, remote } => platform::component(action, &remote).await,
+        Command::Callback { action, remote } => push::callback(action, &remote).await,
+        Command::Deliveries {
+            appid,
+            before,
+            limit,
+            remote,
+        } => push::deliveries(&appid, before, limit, &remote).await,
+        Command::WechatUser { wx, exists, remote } => harness::wechat_user(&wx, exists, &remote).await,
+        Command::Clock { advance, remote } => harness::clock(advance, &remote).await,
+        Command::Reset { remote } => harness::reset(&remote).await,
+        Command::Token { app, secret, remote } => harness::token(&app, &secret, &remote).await,
+    }
+}

@@ -1,0 +1,62 @@
+//! A failed CLI command exits 1 and says on stderr where it was aimed: the
+//! server it could not reach, the app and the kf account it was about. A
+//! refusal by the control API keeps the server's own words (see `cli.rs`).
+
+use crate::support::{cli, Kefu};
+
+/// A loopback URL nothing listens on: a port the system handed out, freed.
+fn nobody_listening() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    format!("http://{addr}")
+}
+
+/// Commands against a server that is not there name it, and what they were about.
+#[tokio::test]
+async fn an_unreachable_server_is_named_with_the_app_and_the_account() {
+    // Arrange
+    let server = nobody_listening();
+
+    // Act
+    let shown = cli(&["app", "show", "wx123", "--server", &server]).await;
+    let accept = cli(&["worker", "accept", "--app", "wx123", "a@kefu_demo", "--server", &server]).await;
+    let clock = cli(&["clock", "--server", &server]).await;
+
+    // Assert
+    for (out, about) in [
+        (&shown, "app wx123: "),
+        (&accept, "app wx123, kf account a@kefu_demo: "),
+        (&clock, ""),
+    ] {
+        assert_eq!((out.code, out.stdout.as_str()), (Some(1), ""), "{out:?}");
+        let expected = format!("kefu: {about}cannot reach {server}: ");
+        assert!(out.stderr.starts_with(&expected), "{expected}\n{out:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    }
+}
+
+/// `token` with a wrong secret names the app and WeChat's errcode, and
+/// never prints the secret, not even inside a URL.
+#[tokio::test]
+async fn a_refused_token_names_the_app_and_hides_the_secret() {
+    // Arrange
+    let kefu = Kefu::start();
+    let secret = "not-the-secret-0123456789";
+    let gone = nobody_listening();
+
+    // Act
+    let refused = kefu
+        .cli(&["token", "--app", &kefu.demo.appid, "--secret", secret])
+        .await;
+    let unreachable = cli(&["token", "--app", "wx123", "--secret", secret, "--server", &gone]).await;
+
+    // Assert
+    assert_eq!((refused.code, refused.stdout.as_str()), (Some(1), ""), "{refused:?}");
+    let expected = format!("kefu: app {}: api error 40125", kefu.demo.appid);
+    assert!(refused.stderr.starts_with(&expected), "{refused:?}");
+    assert_eq!(unreachable.code, Some(1), "{unreachable:?}");
+    assert!(unreachable.stderr.contains("secret=redacted"), "{unreachable:?}");
+    for out in [&refused, &unreachable] {
+        assert!(!out.stderr.contains(secret), "{out:?}");
+    }
+}
