@@ -5,10 +5,13 @@
 //! [`callback`] is the message-push envelope: signatures, AES sealing and
 //! the XML/JSON bodies kefu pushes to a developer's server and reads back;
 //! [`control_push`] is the control API's side of it (settings, delivery log).
+//! [`traffic`] is the journal of WeChat-side requests, fault rules and the
+//! compatibility report.
 
 pub mod callback;
 pub mod control;
 pub mod control_push;
 pub mod conversation;
 pub mod platform;
+pub mod traffic;
 pub mod wechat;

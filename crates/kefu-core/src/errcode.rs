@@ -24,6 +24,11 @@ macro_rules! errcodes {
             pub const fn message(self) -> &'static str {
                 match self { $(ErrCode::$name => $msg),+ }
             }
+
+            /// The code with this number, when the table has it.
+            pub fn from_code(code: i64) -> Option<ErrCode> {
+                ErrCode::ALL.iter().copied().find(|c| c.code() == code)
+            }
         }
     };
 }

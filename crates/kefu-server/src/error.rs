@@ -5,6 +5,7 @@
 //! answer `-1 system error` and their detail goes to the log only, with the
 //! same rid. Control-API errors ([`ControlError`]) use HTTP statuses.
 
+use crate::traffic::marks::Answered;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kefu_api::control::ControlError as ControlBody;
@@ -86,7 +87,12 @@ impl IntoResponse for ApiError {
             "errcode": self.code.code(),
             "errmsg": format!("{} rid: {rid}", self.message.as_deref().unwrap_or(self.code.message())),
         });
-        wx_json(body.to_string().into_bytes())
+        let mut res = wx_json(body.to_string().into_bytes());
+        res.extensions_mut().insert(Answered {
+            errcode: self.code.code(),
+            rid,
+        });
+        res
     }
 }
 

@@ -26,9 +26,11 @@ mod background;
 mod cache;
 mod control;
 mod gen;
+mod metrics;
 mod outbound;
 mod push;
 mod service;
+mod traffic;
 mod wx;
 
 pub use service::apps::ensure_demo_app;
@@ -56,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
         .fallback(wx::invalid_url);
+    // Every WeChat-side request is faulted, journaled and measured.
+    let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), traffic::record));
     // The API is answered first: pushes yield while requests are in flight.
     let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), count_request));
     let router = if state.store.shared() {

@@ -2,6 +2,7 @@
 
 use crate::cache::CredentialCache;
 use crate::push::Pushes;
+use crate::traffic::Traffic;
 use kefu_core::limits::Limits;
 use kefu_core::push;
 use kefu_core::Timestamp;
@@ -24,6 +25,8 @@ pub struct ServerConfig {
     /// How long one push try waits for the developer's server (WeChat: 5 s);
     /// also the deadline of the URL verification handshake.
     pub push_timeout: Duration,
+    /// Most WeChat-side requests the journal keeps (0: no journal).
+    pub journal_size: usize,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +37,7 @@ impl Default for ServerConfig {
             lenient: false,
             trust_proxy: false,
             push_timeout: Duration::from_secs(push::TIMEOUT_SECS),
+            journal_size: crate::traffic::journal::DEFAULT_SIZE,
         }
     }
 }
@@ -46,6 +50,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("lenient", &self.lenient)
             .field("trust_proxy", &self.trust_proxy)
             .field("push_timeout", &self.push_timeout)
+            .field("journal_size", &self.journal_size)
             .finish()
     }
 }
@@ -110,6 +115,8 @@ pub struct AppState {
     pub(crate) credentials: Arc<CredentialCache>,
     /// The outbox's wake-up call and this process's claim name.
     pub(crate) pushes: Arc<Pushes>,
+    /// The request journal, fault rules and compatibility report.
+    pub(crate) traffic: Arc<Traffic>,
 }
 
 impl AppState {
@@ -117,12 +124,14 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: VirtualClock, config: ServerConfig) -> Self {
         let credentials = Arc::new(CredentialCache::new(!store.shared()));
         let owner = format!("{:016x}", rand::random::<u64>());
+        let traffic = Arc::new(Traffic::new(config.journal_size));
         AppState {
             store,
             clock: Arc::new(clock),
             config: Arc::new(config),
             credentials,
             pushes: Arc::new(Pushes::new(owner)),
+            traffic,
         }
     }
 

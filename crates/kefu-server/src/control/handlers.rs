@@ -99,3 +99,14 @@ pub(crate) async fn head_image(
     let img = apps::head_image(&s, appid, kf).await?;
     Ok(([(header::CONTENT_TYPE, img.content_type)], img.data).into_response())
 }
+
+/// `GET /metrics`: Prometheus text; readable without the admin token, and
+/// holding no secret.
+pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
+    let body = crate::service::metrics::scrape(&s).await;
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

@@ -7,6 +7,7 @@ mod conversation;
 mod handlers;
 mod platform;
 mod push;
+mod traffic;
 
 use crate::error::ControlError;
 use crate::state::AppState;
@@ -15,13 +16,14 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     use conversation as c;
     use handlers as h;
+    use traffic as t;
     let guarded = Router::new()
         .route("/_kefu/apps", post(h::create_app).get(h::list_apps))
         .route("/_kefu/apps/{appid}", get(h::app_state).patch(h::patch_app))
@@ -70,11 +72,22 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/_kefu/clock", get(h::clock))
         .route("/_kefu/clock/advance", post(h::advance_clock))
         .route("/_kefu/reset", post(h::reset))
+        .route("/_kefu/journal", get(t::journal).delete(t::clear_journal))
+        .route("/_kefu/journal/stream", get(t::stream))
+        .route("/_kefu/journal/{id}", get(t::entry))
+        .route(
+            "/_kefu/faults",
+            post(t::add_fault).get(t::faults).delete(t::clear_faults),
+        )
+        .route("/_kefu/faults/{id}", delete(t::remove_fault))
+        .route("/_kefu/compat", get(t::compat).delete(t::clear_compat))
+        .route("/_kefu/{*rest}", any(t::no_route))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
     Router::new()
         .merge(guarded)
         .route("/_kefu/health", get(h::health))
         .route("/_kefu/media/headimg/{appid}/{kf_account}", get(h::head_image))
+        .route("/metrics", get(h::metrics))
 }
 
 /// `Authorization: Bearer <admin token>` when one is configured.

@@ -7,11 +7,13 @@
 //! so a restart goes on from the right try.
 
 use super::record::{persist, Recorder};
+use crate::metrics;
 use crate::outbound::render::{self, format, Request, Target};
-use crate::outbound::{answer, cut, send};
+use crate::outbound::{answer, cut, send, Answer};
 use crate::service::push_settings::LOG_PAGE;
 use crate::service::replies::{self, Unapplied};
 use crate::state::AppState;
+use crate::traffic::faults::{self, Action, Applied};
 use kefu_api::callback::AesKey;
 use kefu_core::ids::AppId;
 use kefu_core::push::{self, Delivery, Outcome, Pending, Push, TRIES};
@@ -73,7 +75,7 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
     let (at, started) = (state.now(), Instant::now());
     let content_type = format(&target.config).content_type();
     let request = Some((content_type, body.clone()));
-    let sent = send(http, (reqwest::Method::POST, &url), request, state.config.push_timeout).await;
+    let (sent, fault) = try_send(state, http, (&url, request), &p.appid).await;
     let latency_ms = started.elapsed().as_millis() as u64;
     let (status, response) = match &sent {
         Ok(a) => (Some(a.status), cut(&a.body)),
@@ -85,6 +87,11 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
         Ok(a) => act(state, target, p, &a.body).await,
     };
     let last = push::is_final(attempt, outcome);
+    metrics::push_try(outcome.as_str());
+    let detail = match fault {
+        Some(id) => format!("{detail} (fault rule {id})"),
+        None => detail,
+    };
     let detail = if last && outcome.retries() {
         format!("{detail}; gave up after {attempt} tries")
     } else {
@@ -107,6 +114,32 @@ async fn attempt_once(state: &AppState, http: &reqwest::Client, target: &Target,
         detail,
         last,
     }
+}
+
+/// Sends a try, unless a fault rule on `push` answers or drops it first
+/// (or delays it); the rule's id when one acted.
+async fn try_send(
+    state: &AppState,
+    http: &reqwest::Client,
+    (url, request): (&str, Option<(&'static str, String)>),
+    appid: &AppId,
+) -> (Result<Answer, (Outcome, String)>, Option<u64>) {
+    let fault = state.traffic.faults.decide(faults::PUSH, "POST", Some(appid.as_str()));
+    let deadline = state.config.push_timeout;
+    let Some(Applied { id, action }) = fault else {
+        return (send(http, (reqwest::Method::POST, url), request, deadline).await, None);
+    };
+    let sent = match action {
+        Action::Status(status, body) => Ok(Answer { status, body }),
+        Action::Drop => Err((Outcome::Unreachable, "the connection was dropped".into())),
+        Action::Delay(d) => {
+            tokio::time::sleep(d).await;
+            send(http, (reqwest::Method::POST, url), request, deadline).await
+        }
+        // Refused when the rule was added: a push is not answered with an errcode.
+        Action::Error(_) => send(http, (reqwest::Method::POST, url), request, deadline).await,
+    };
+    (sent, Some(id))
 }
 
 /// Reads the answer and does what it asks.

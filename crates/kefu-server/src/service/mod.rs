@@ -9,6 +9,7 @@ pub(crate) mod credentials;
 pub(crate) mod followers;
 pub(crate) mod kf;
 pub(crate) mod messages;
+pub(crate) mod metrics;
 pub(crate) mod outbox;
 pub(crate) mod platform;
 pub(crate) mod push_settings;

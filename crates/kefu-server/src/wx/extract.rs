@@ -6,6 +6,7 @@
 use crate::error::ApiError;
 use crate::service::credentials;
 use crate::state::AppState;
+use crate::traffic::marks::CallerSlot;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, MatchedPath, Multipart, Request};
 use axum::http::request::Parts;
@@ -65,6 +66,9 @@ impl FromRequestParts<AppState> for Caller {
         let endpoint = matched_endpoint(parts)?;
         let token = query_param(parts.uri.query(), "access_token").unwrap_or_default();
         let principal = credentials::authenticate(state, token).await?;
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            let _ = slot.0.set(principal.appid.clone());
+        }
         credentials::permit(endpoint, &principal)?;
         credentials::spend_quota(state, &principal, endpoint.path).await?;
         Ok(Caller {

@@ -1,0 +1,193 @@
+//! The request journal: the last requests to the WeChat-side API, newest
+//! last, bounded in entries and in bytes, with a live feed for
+//! `GET /_kefu/journal/stream`. It lives in memory, one per process: a
+//! journal is what this instance answered.
+
+use kefu_api::traffic::JournalEntry;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Default bound in entries (`--journal-size`).
+pub const DEFAULT_SIZE: usize = 10_000;
+/// Bound in bytes of kept bodies, whatever the entry bound: 10 000 entries
+/// of two 64 KiB bodies would otherwise hold over a gigabyte.
+const MAX_BYTES: usize = 64 << 20;
+/// Entries a slow live reader may fall behind before it skips ahead.
+const FEED: usize = 1024;
+
+/// Which entries a reader wants (`GET /_kefu/journal?...`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filter {
+    /// Only requests whose credential resolved to this app.
+    pub appid: Option<String>,
+    /// Only this path.
+    pub path: Option<String>,
+    /// Only answers with this errcode.
+    pub errcode: Option<i64>,
+    /// Only entries newer than this id.
+    pub since_id: Option<u64>,
+}
+
+impl Filter {
+    pub(crate) fn matches(&self, e: &JournalEntry) -> bool {
+        self.appid.as_ref().is_none_or(|a| e.appid.as_ref() == Some(a))
+            && self.path.as_ref().is_none_or(|p| &e.path == p)
+            && self.errcode.is_none_or(|c| e.errcode == Some(c))
+            && self.since_id.is_none_or(|id| e.id > id)
+    }
+}
+
+struct Kept {
+    entries: VecDeque<Arc<JournalEntry>>,
+    bytes: usize,
+}
+
+/// The journal of one process.
+pub(crate) struct Journal {
+    size: usize,
+    next_id: AtomicU64,
+    kept: Mutex<Kept>,
+    feed: broadcast::Sender<Arc<JournalEntry>>,
+    dropped: AtomicU64,
+}
+
+fn weight(e: &JournalEntry) -> usize {
+    e.request_body.len() + e.response_body.len() + e.query.len() + 256
+}
+
+impl Journal {
+    /// A journal of at most `size` entries (0: the journal is off).
+    pub(crate) fn new(size: usize) -> Self {
+        Journal {
+            size,
+            next_id: AtomicU64::new(1),
+            kept: Mutex::new(Kept {
+                entries: VecDeque::new(),
+                bytes: 0,
+            }),
+            feed: broadcast::channel(FEED).0,
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether requests are journaled at all.
+    pub(crate) fn on(&self) -> bool {
+        self.size > 0
+    }
+
+    /// The id the next entry gets.
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Keeps an entry, dropping the oldest beyond the bounds, and sends it
+    /// to live readers; answers how many old entries were dropped.
+    pub(crate) fn push(&self, entry: JournalEntry) -> usize {
+        let entry = Arc::new(entry);
+        let dropped = {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.bytes += weight(&entry);
+            kept.entries.push_back(entry.clone());
+            let mut dropped = 0;
+            while kept.entries.len() > self.size || (kept.bytes > MAX_BYTES && kept.entries.len() > 1) {
+                if let Some(old) = kept.entries.pop_front() {
+                    kept.bytes -= weight(&old);
+                    dropped += 1;
+                }
+            }
+            dropped
+        };
+        self.dropped.fetch_add(dropped as u64, Ordering::Relaxed);
+        // Nobody listening is fine.
+        let _ = self.feed.send(entry);
+        dropped
+    }
+
+    /// Entries matching `filter`, newest first, at most `limit`.
+    pub(crate) fn list(&self, filter: &Filter, limit: usize) -> Vec<JournalEntry> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.entries
+            .iter()
+            .rev()
+            .filter(|e| filter.matches(e))
+            .take(limit)
+            .map(|e| (**e).clone())
+            .collect()
+    }
+
+    /// One entry by id, while it is kept.
+    pub(crate) fn get(&self, id: u64) -> Option<JournalEntry> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.entries.iter().find(|e| e.id == id).map(|e| (**e).clone())
+    }
+
+    /// Forgets every entry.
+    pub(crate) fn clear(&self) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.entries.clear();
+        kept.bytes = 0;
+    }
+
+    /// Entries as they are kept, from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<JournalEntry>> {
+        self.feed.subscribe()
+    }
+
+    /// How many entries are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).entries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(j: &Journal, path: &str, body: usize) -> JournalEntry {
+        JournalEntry {
+            id: j.next_id(),
+            time_ms: 0,
+            virtual_time: 0,
+            client: "127.0.0.1:1".into(),
+            method: "GET".into(),
+            path: path.into(),
+            query: String::new(),
+            request_body: "x".repeat(body),
+            status: 200,
+            response_body: String::new(),
+            errcode: Some(0),
+            latency_us: 1,
+            appid: None,
+            rid: None,
+            fault: None,
+            compat: vec![],
+        }
+    }
+
+    #[test]
+    fn the_oldest_entries_go_first_beyond_the_bound() {
+        let j = Journal::new(3);
+        for i in 0..9 {
+            j.push(entry(&j, &format!("/p{i}"), 0));
+        }
+        let kept: Vec<u64> = j.list(&Filter::default(), 100).iter().map(|e| e.id).collect();
+        assert_eq!(kept, [9, 8, 7]);
+        let since = Filter {
+            since_id: Some(7),
+            ..Filter::default()
+        };
+        assert_eq!(j.list(&since, 100).len(), 2);
+    }
+
+    #[test]
+    fn bodies_are_bounded_in_bytes_too() {
+        let j = Journal::new(10_000);
+        for _ in 0..2_000 {
+            j.push(entry(&j, "/big", 64 << 10));
+        }
+        assert!(j.len() * (64 << 10) <= MAX_BYTES, "{}", j.len());
+        assert!(j.len() > 100);
+    }
+}
