@@ -37,7 +37,7 @@ impl ControlClient {
         }
     }
 
-    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let req = self.http.request(method, format!("{}/_kefu{path}", self.base));
         match &self.admin_token {
             Some(t) => req.bearer_auth(t),
@@ -45,7 +45,7 @@ impl ControlClient {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
+    pub(crate) async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
         let res = req.send().await?;
         let status = res.status();
         let bytes = res.bytes().await?;
@@ -68,7 +68,7 @@ impl ControlClient {
         serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    async fn call<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,

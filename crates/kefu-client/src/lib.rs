@@ -13,10 +13,12 @@
 mod control;
 mod conversation;
 mod platform;
+mod traffic;
 mod wechat;
 
 pub use control::ControlClient;
 pub use platform::ComponentClient;
+pub use traffic::{JournalQuery, JournalStream};
 pub use wechat::{Client, TokenMode};
 
 use serde::de::DeserializeOwned;

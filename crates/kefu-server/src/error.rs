@@ -81,7 +81,7 @@ impl IntoResponse for ApiError {
             Some(detail) => {
                 tracing::error!(%rid, errcode = self.code.code(), %detail, "internal error")
             }
-            None => tracing::info!(%rid, errcode = self.code.code(), "wechat error"),
+            None => tracing::debug!(%rid, errcode = self.code.code(), "wechat error"),
         }
         let body = serde_json::json!({
             "errcode": self.code.code(),

@@ -22,6 +22,7 @@
 pub mod error;
 pub mod state;
 
+mod access;
 mod background;
 mod cache;
 mod control;
@@ -54,6 +55,8 @@ pub fn start_pushes(state: &AppState) {
 
 /// Every route: the WeChat side, the control API, and 40066 for the rest.
 pub fn router(state: AppState) -> Router {
+    // Counters count from the first request on, not from the first scrape.
+    metrics::handle();
     let router = Router::new()
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
@@ -68,7 +71,8 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
-    router.with_state(state)
+    // Outermost: the access log sees every answer, faulted ones included.
+    router.layer(access::layer()).with_state(state)
 }
 
 async fn count_request(

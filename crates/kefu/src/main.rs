@@ -7,15 +7,27 @@ mod serve;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Log lines on stderr, filtered by `RUST_LOG` (default: kefu's own
+/// modules at `info`, which includes one access-log line per request);
+/// colours only on a terminal.
+fn init_logs(json: bool) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "kefu=info,kefu_server=info,kefu_store=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+}
+
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "kefu=info,kefu_server=info,kefu_store=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logs(args.json_logs());
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -37,6 +37,9 @@ pub(crate) struct ServeArgs {
     /// Milliseconds one push try waits for the developer's server (WeChat waits 5 s).
     #[arg(long, env = "KEFU_PUSH_TIMEOUT_MS", default_value_t = 5000)]
     push_timeout_ms: u64,
+    /// Most WeChat-side requests the journal keeps (0 turns it off).
+    #[arg(long, env = "KEFU_JOURNAL_SIZE", default_value_t = 10_000)]
+    journal_size: usize,
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
@@ -100,6 +103,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             lenient: args.lenient,
             trust_proxy: args.trust_proxy,
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
+            journal_size: args.journal_size,
         },
     );
     let demo = kefu_server::ensure_demo_app(&state)

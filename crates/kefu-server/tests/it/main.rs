@@ -13,8 +13,10 @@ mod talk;
 
 mod access;
 mod e2e;
+mod faults;
 mod human;
 mod invite;
+mod journal;
 mod kf_accounts;
 mod layout;
 mod platform;

@@ -8,7 +8,7 @@ const COMPONENT_TOKEN: &str = "/cgi-bin/component/api_component_token";
 const AUTHORIZER_TOKEN: &str = "/cgi-bin/component/api_authorizer_token";
 
 /// A component with a pushed ticket: (appid, secret, ticket).
-async fn component(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn component(app: &TestApp) -> (String, String, String) {
     let c = app.control("POST", "/_kefu/components", json!({})).await;
     let id = c["component_appid"].as_str().unwrap().to_owned();
     let secret = c["component_appsecret"].as_str().unwrap().to_owned();
@@ -22,7 +22,7 @@ async fn component_token_call(app: &TestApp, body: Value) -> Reply {
     app.post(COMPONENT_TOKEN, &body.to_string()).await
 }
 
-async fn component_token(app: &TestApp, c: &(String, String, String)) -> String {
+pub(crate) async fn component_token(app: &TestApp, c: &(String, String, String)) -> String {
     let body = json!({"component_appid": c.0, "component_appsecret": c.1, "component_verify_ticket": c.2});
     let r = component_token_call(app, body).await;
     r.json()["component_access_token"]
@@ -32,7 +32,7 @@ async fn component_token(app: &TestApp, c: &(String, String, String)) -> String 
 }
 
 /// The merchant (the test app) authorizes the component; the refresh token.
-async fn authorize(app: &TestApp, component: &str, sets: Value) -> String {
+pub(crate) async fn authorize(app: &TestApp, component: &str, sets: Value) -> String {
     let path = format!("/_kefu/components/{component}/authorizations");
     let r = app
         .control("POST", &path, json!({"appid": app.appid, "permission_sets": sets}))
@@ -40,7 +40,7 @@ async fn authorize(app: &TestApp, component: &str, sets: Value) -> String {
     r["authorizer_refresh_token"].as_str().unwrap().to_owned()
 }
 
-async fn authorizer_call(app: &TestApp, ctoken: &str, component: &str, appid: &str, refresh: &str) -> Reply {
+pub(crate) async fn authorizer_call(app: &TestApp, ctoken: &str, component: &str, appid: &str, refresh: &str) -> Reply {
     let body = json!({"component_appid": component, "authorizer_appid": appid, "authorizer_refresh_token": refresh});
     let url = format!("{AUTHORIZER_TOKEN}?component_access_token={ctoken}");
     app.post(&url, &body.to_string()).await

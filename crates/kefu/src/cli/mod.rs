@@ -10,6 +10,7 @@ mod output;
 mod platform;
 mod push;
 mod remote;
+mod traffic;
 
 use crate::serve::{self, DbArgs, ServeArgs};
 use app::AppCmd;
@@ -18,6 +19,7 @@ use conversation::{FanAt, FanCmd, WorkerCmd};
 use platform::ComponentCmd;
 use push::CallbackCmd;
 use remote::Remote;
+use traffic::{FaultCmd, JournalArgs};
 
 /// A WeChat-compatible customer-service (kf) API server.
 #[derive(Debug, Parser)]
@@ -25,6 +27,16 @@ use remote::Remote;
 pub(crate) struct Args {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr: `text`, or `json` (one object a line).
+    #[arg(long, global = true, env = "KEFU_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+}
+
+impl Args {
+    /// Whether log lines are JSON objects.
+    pub(crate) fn json_logs(&self) -> bool {
+        self.log_format == "json"
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +127,28 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// The requests the WeChat-side API answered, oldest first (one line each).
+    Journal {
+        #[command(flatten)]
+        args: JournalArgs,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Fault rules that make WeChat fail on purpose: add, list, clear.
+    Fault {
+        #[command(subcommand)]
+        action: FaultCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// What real WeChat would have answered differently, by rule.
+    Compat {
+        /// Only requests of this app.
+        #[arg(long = "app", value_name = "APPID")]
+        appid: Option<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
     WechatUser {
         /// The WeChat ID.
@@ -174,6 +208,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
             limit,
             remote,
         } => push::deliveries(&appid, before, limit, &remote).await,
+        Command::Journal { args, remote } => traffic::journal(args, &remote).await,
+        Command::Fault { action, remote } => traffic::fault(action, &remote).await,
+        Command::Compat { appid, remote } => traffic::compat(appid.as_deref(), &remote).await,
         Command::WechatUser { wx, exists, remote } => harness::wechat_user(&wx, exists, &remote).await,
         Command::Clock { advance, remote } => harness::clock(advance, &remote).await,
         Command::Reset { remote } => harness::reset(&remote).await,

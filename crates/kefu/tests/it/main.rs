@@ -20,3 +20,4 @@ mod push_durability;
 mod receiver;
 mod startup;
 mod support;
+mod traffic_cli;

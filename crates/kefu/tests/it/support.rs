@@ -20,7 +20,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-const KEFU_ENV: [&str; 8] = [
+pub const KEFU_ENV: [&str; 12] = [
     "KEFU_SERVER",
     "KEFU_ADMIN_TOKEN",
     "KEFU_LISTEN",
@@ -29,6 +29,10 @@ const KEFU_ENV: [&str; 8] = [
     "KEFU_MAX_WORKER_BINDINGS",
     "KEFU_TOKEN_DAILY_LIMIT",
     "KEFU_FROZEN_CLOCK",
+    "KEFU_PUSH_TIMEOUT_MS",
+    "KEFU_JOURNAL_SIZE",
+    "KEFU_LOG_FORMAT",
+    "RUST_LOG",
 ];
 
 /// `sqlite://PATH` for a database file.
