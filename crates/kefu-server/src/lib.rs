@@ -45,6 +45,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
+/// Every control-API route (path, methods), as the router is built from it.
+pub fn control_routes() -> &'static [(&'static str, &'static [&'static str])] {
+    control::ROUTES
+}
+
 /// Starts the background work on the current runtime: delivery of the
 /// outbox to developers' servers, and what time alone causes (idle
 /// sessions closing, component tickets falling due).

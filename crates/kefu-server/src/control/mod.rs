@@ -16,78 +16,120 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, delete, get, post, put};
+use axum::routing::{any, delete, get, post, put, MethodRouter};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
-pub(crate) fn router(state: &AppState) -> Router<AppState> {
+/// Every control route and its methods. The router is built from this
+/// table (through [`handler`]), and the OpenAPI document is checked
+/// against it, so a route cannot exist undocumented.
+pub(crate) const ROUTES: &[(&str, &[&str])] = &[
+    ("/_kefu/apps", &["GET", "POST"]),
+    ("/_kefu/apps/{appid}", &["GET", "PATCH"]),
+    ("/_kefu/apps/{appid}/fans", &["POST"]),
+    ("/_kefu/apps/{appid}/fans/{openid}/events", &["POST"]),
+    ("/_kefu/apps/{appid}/fans/{openid}/messages", &["GET", "POST"]),
+    ("/_kefu/apps/{appid}/waitcase", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/accept", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/messages", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/transfer", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/close", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/invitation/accept", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/invitation/reject", &["POST"]),
+    ("/_kefu/apps/{appid}/kf/{kf_account}/status", &["PUT"]),
+    ("/_kefu/apps/{appid}/callback", &["GET", "PUT", "DELETE"]),
+    ("/_kefu/apps/{appid}/deliveries", &["GET"]),
+    ("/_kefu/wechat-users/{wx}", &["PUT"]),
+    ("/_kefu/components", &["POST"]),
+    ("/_kefu/components/{component_appid}", &["GET"]),
+    ("/_kefu/components/{component_appid}/ticket", &["POST"]),
+    ("/_kefu/components/{component_appid}/callback", &["GET", "PUT", "DELETE"]),
+    ("/_kefu/components/{component_appid}/deliveries", &["GET"]),
+    ("/_kefu/components/{component_appid}/authorizations", &["POST"]),
+    ("/_kefu/components/{component_appid}/authorizations/{appid}", &["DELETE"]),
+    ("/_kefu/clock", &["GET"]),
+    ("/_kefu/clock/advance", &["POST"]),
+    ("/_kefu/reset", &["POST"]),
+    ("/_kefu/journal", &["GET", "DELETE"]),
+    ("/_kefu/journal/stream", &["GET"]),
+    ("/_kefu/journal/{id}", &["GET"]),
+    ("/_kefu/faults", &["GET", "POST", "DELETE"]),
+    ("/_kefu/faults/{id}", &["DELETE"]),
+    ("/_kefu/compat", &["GET", "DELETE"]),
+    // Open without the admin token:
+    ("/_kefu/health", &["GET"]),
+    ("/_kefu/media/headimg/{appid}/{kf_account}", &["GET"]),
+    ("/metrics", &["GET"]),
+];
+
+/// Routes that answer without the admin token.
+const OPEN: &[&str] = &["/_kefu/health", "/_kefu/media/headimg/{appid}/{kf_account}", "/metrics"];
+
+/// The handlers of a control path; `None` for a path kefu has none for.
+fn handler(path: &str) -> Option<MethodRouter<AppState>> {
     use conversation as c;
     use handlers as h;
     use traffic as t;
-    let guarded = Router::new()
-        .route("/_kefu/apps", post(h::create_app).get(h::list_apps))
-        .route("/_kefu/apps/{appid}", get(h::app_state).patch(h::patch_app))
-        .route("/_kefu/apps/{appid}/fans", post(c::follow))
-        .route("/_kefu/apps/{appid}/fans/{openid}/events", post(c::event))
-        .route(
-            "/_kefu/apps/{appid}/fans/{openid}/messages",
-            post(c::write).get(c::messages),
-        )
-        .route("/_kefu/apps/{appid}/waitcase", post(c::enqueue))
-        .route("/_kefu/apps/{appid}/kf/{kf_account}/accept", post(c::accept))
-        .route("/_kefu/apps/{appid}/kf/{kf_account}/messages", post(c::reply))
-        .route("/_kefu/apps/{appid}/kf/{kf_account}/transfer", post(c::transfer))
-        .route("/_kefu/apps/{appid}/kf/{kf_account}/close", post(c::close))
-        .route(
-            "/_kefu/apps/{appid}/kf/{kf_account}/invitation/accept",
-            post(h::accept_invitation),
-        )
-        .route(
-            "/_kefu/apps/{appid}/kf/{kf_account}/invitation/reject",
-            post(h::reject_invitation),
-        )
-        .route("/_kefu/apps/{appid}/kf/{kf_account}/status", put(h::set_status))
-        .route(
-            "/_kefu/apps/{appid}/callback",
-            put(push::configure).get(push::show).delete(push::remove),
-        )
-        .route("/_kefu/apps/{appid}/deliveries", get(push::deliveries))
-        .route("/_kefu/wechat-users/{wx}", put(h::set_wechat_user))
-        .route("/_kefu/components", post(platform::create))
-        .route("/_kefu/components/{component_appid}", get(platform::show))
-        .route("/_kefu/components/{component_appid}/ticket", post(platform::ticket))
-        .route(
-            "/_kefu/components/{component_appid}/callback",
-            put(push::configure).get(push::show).delete(push::remove),
-        )
-        .route("/_kefu/components/{component_appid}/deliveries", get(push::deliveries))
-        .route(
-            "/_kefu/components/{component_appid}/authorizations",
-            post(platform::authorize),
-        )
-        .route(
-            "/_kefu/components/{component_appid}/authorizations/{appid}",
-            delete(platform::revoke),
-        )
-        .route("/_kefu/clock", get(h::clock))
-        .route("/_kefu/clock/advance", post(h::advance_clock))
-        .route("/_kefu/reset", post(h::reset))
-        .route("/_kefu/journal", get(t::journal).delete(t::clear_journal))
-        .route("/_kefu/journal/stream", get(t::stream))
-        .route("/_kefu/journal/{id}", get(t::entry))
-        .route(
-            "/_kefu/faults",
-            post(t::add_fault).get(t::faults).delete(t::clear_faults),
-        )
-        .route("/_kefu/faults/{id}", delete(t::remove_fault))
-        .route("/_kefu/compat", get(t::compat).delete(t::clear_compat))
-        .route("/_kefu/{*rest}", any(t::no_route))
+    Some(match path {
+        "/_kefu/apps" => post(h::create_app).get(h::list_apps),
+        "/_kefu/apps/{appid}" => get(h::app_state).patch(h::patch_app),
+        "/_kefu/apps/{appid}/fans" => post(c::follow),
+        "/_kefu/apps/{appid}/fans/{openid}/events" => post(c::event),
+        "/_kefu/apps/{appid}/fans/{openid}/messages" => post(c::write).get(c::messages),
+        "/_kefu/apps/{appid}/waitcase" => post(c::enqueue),
+        "/_kefu/apps/{appid}/kf/{kf_account}/accept" => post(c::accept),
+        "/_kefu/apps/{appid}/kf/{kf_account}/messages" => post(c::reply),
+        "/_kefu/apps/{appid}/kf/{kf_account}/transfer" => post(c::transfer),
+        "/_kefu/apps/{appid}/kf/{kf_account}/close" => post(c::close),
+        "/_kefu/apps/{appid}/kf/{kf_account}/invitation/accept" => post(h::accept_invitation),
+        "/_kefu/apps/{appid}/kf/{kf_account}/invitation/reject" => post(h::reject_invitation),
+        "/_kefu/apps/{appid}/kf/{kf_account}/status" => put(h::set_status),
+        "/_kefu/apps/{appid}/callback" | "/_kefu/components/{component_appid}/callback" => {
+            put(push::configure).get(push::show).delete(push::remove)
+        }
+        "/_kefu/apps/{appid}/deliveries" | "/_kefu/components/{component_appid}/deliveries" => get(push::deliveries),
+        "/_kefu/wechat-users/{wx}" => put(h::set_wechat_user),
+        "/_kefu/components" => post(platform::create),
+        "/_kefu/components/{component_appid}" => get(platform::show),
+        "/_kefu/components/{component_appid}/ticket" => post(platform::ticket),
+        "/_kefu/components/{component_appid}/authorizations" => post(platform::authorize),
+        "/_kefu/components/{component_appid}/authorizations/{appid}" => delete(platform::revoke),
+        "/_kefu/clock" => get(h::clock),
+        "/_kefu/clock/advance" => post(h::advance_clock),
+        "/_kefu/reset" => post(h::reset),
+        "/_kefu/journal" => get(t::journal).delete(t::clear_journal),
+        "/_kefu/journal/stream" => get(t::stream),
+        "/_kefu/journal/{id}" => get(t::entry),
+        "/_kefu/faults" => post(t::add_fault).get(t::faults).delete(t::clear_faults),
+        "/_kefu/faults/{id}" => delete(t::remove_fault),
+        "/_kefu/compat" => get(t::compat).delete(t::clear_compat),
+        "/_kefu/health" => get(h::health),
+        "/_kefu/media/headimg/{appid}/{kf_account}" => get(h::head_image),
+        "/metrics" => get(h::metrics),
+        _ => return None,
+    })
+}
+
+/// The control API, from [`ROUTES`]; every route but the open ones needs
+/// the admin token when one is configured, and any other path under
+/// `/_kefu/` answers the control API's 404.
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    let (mut guarded, mut open) = (Router::new(), Router::new());
+    for (path, _) in ROUTES {
+        let Some(h) = handler(path) else {
+            tracing::error!(path, "a control route of the table has no handler");
+            continue;
+        };
+        if OPEN.contains(path) {
+            open = open.route(path, h);
+        } else {
+            guarded = guarded.route(path, h);
+        }
+    }
+    let guarded = guarded
+        .route("/_kefu/{*rest}", any(traffic::no_route))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
-    Router::new()
-        .merge(guarded)
-        .route("/_kefu/health", get(h::health))
-        .route("/_kefu/media/headimg/{appid}/{kf_account}", get(h::head_image))
-        .route("/metrics", get(h::metrics))
+    guarded.merge(open)
 }
 
 /// `Authorization: Bearer <admin token>` when one is configured.

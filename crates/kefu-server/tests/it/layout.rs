@@ -112,3 +112,30 @@ fn service_modules_never_import_the_layers_above_them() {
         }
     }
 }
+
+/// The control router answers exactly the methods its route table lists:
+/// any other method of a listed path is 405, and no listed route is the
+/// control API's 404.
+#[tokio::test]
+async fn the_control_router_answers_exactly_its_table() {
+    use tower::ServiceExt;
+    let app = crate::support::TestApp::new().await;
+    for (path, methods) in kefu_server::control_routes() {
+        let concrete = path.replace(['{', '}'], "");
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri(&concrete)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{}"))
+                .unwrap();
+            let res = app.router.clone().oneshot(req).await.unwrap();
+            let listed = methods.contains(&method);
+            assert_eq!(res.status() == 405, !listed, "{method} {path}: {}", res.status());
+            if res.status() == 404 {
+                let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+                assert!(!String::from_utf8_lossy(&body).contains("route_not_found"), "{method} {path}");
+            }
+        }
+    }
+}

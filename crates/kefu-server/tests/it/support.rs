@@ -97,7 +97,7 @@ fn open_store() -> (std::sync::Arc<dyn kefu_store::Store>, Guard) {
 /// A kefu with one certified Service Account (`wechat_id` `test`) and a token.
 pub struct TestApp {
     pub state: AppState,
-    router: Router,
+    pub router: Router,
     _dir: Guard,
     pub appid: String,
     pub secret: String,
