@@ -173,9 +173,9 @@ trap 'exit 130' INT TERM
 KEFU_PORT=$(free_port)
 KEFU_URL=http://127.0.0.1:$KEFU_PORT
 
-start_kefu() { # plain start, in the background
+start_kefu() { # plain start, in the background [extra serve options]
     "$KEFU" serve --listen "127.0.0.1:$KEFU_PORT" --database "$DB_URL" \
-        --token-daily-limit "$TOKEN_DAILY_LIMIT" >>"$TMP/kefu.log" 2>&1 &
+        --token-daily-limit "$TOKEN_DAILY_LIMIT" "$@" >>"$TMP/kefu.log" 2>&1 &
     KEFU_PID=$!
     wait_http "$KEFU_URL/_kefu/health"
 }
@@ -427,6 +427,14 @@ MESSAGES=$(( $(count_rows messages) - MESSAGES_BEFORE ))
 
 run_wrk token "$KEFU_PID" "$TOKEN_URL" "$BENCH_DIR/token.lua"
 
+# The journal's cost: the send run again on a kefu without a journal.
+if [ "$INSTANCES" -eq 1 ]; then
+    stop "$KEFU_PID"
+    start_kefu --journal-size 0
+    run_wrk send_nojournal "$KEFU_PID" "$KEFU_URL/cgi-bin/message/custom/send?access_token=$TOKEN" \
+        "$BENCH_DIR/send_text.lua" "$THREAD_FOLLOWERS"
+fi
+
 # getmsglist: one checked call (10000 records back), then MSGLIST_RUNS timed ones.
 MSGLIST_URL="$KEFU_URL/customservice/msgrecord/getmsglist?access_token=$TOKEN"
 MSGLIST_BODY="{\"starttime\":$RECORD_DAY,\"endtime\":$((RECORD_DAY + 86399)),\"msgid\":1,\"number\":10000}"
@@ -501,6 +509,11 @@ if [ "$INSTANCES" -gt 1 ]; then
 fi
 echo "send check: $S_OK good answers, $MESSAGES new messages in the database"
 echo "getmsglist check: $MSGLIST_NUMBER records in one answer"
+if [ -f "$TMP/send_nojournal.txt" ]; then
+    read -r N_RPS N_P50 N_P99 N_BAD _ < <(parse_wrk "$TMP/send_nojournal.txt")
+    echo "journal cost: custom/send $S_RPS req/s with the journal (p99 $S_P99 ms), $N_RPS without (p99 $N_P99 ms):" \
+        "$(ratio "$S_RPS" "$N_RPS") of it; goal >= 0.95x: $(verdict "$S_RPS >= 0.95 * $N_RPS")"
+fi
 run_rps() { # NAME: the req/s of a run (of all its wrk processes)
     if [ -f "$TMP/$1.txt" ]; then
         parse_wrk "$TMP/$1.txt" | cut -d' ' -f1
