@@ -43,10 +43,16 @@ pub(crate) const ROUTES: &[(&str, &[&str])] = &[
     ("/_kefu/components", &["POST"]),
     ("/_kefu/components/{component_appid}", &["GET"]),
     ("/_kefu/components/{component_appid}/ticket", &["POST"]),
-    ("/_kefu/components/{component_appid}/callback", &["GET", "PUT", "DELETE"]),
+    (
+        "/_kefu/components/{component_appid}/callback",
+        &["GET", "PUT", "DELETE"],
+    ),
     ("/_kefu/components/{component_appid}/deliveries", &["GET"]),
     ("/_kefu/components/{component_appid}/authorizations", &["POST"]),
-    ("/_kefu/components/{component_appid}/authorizations/{appid}", &["DELETE"]),
+    (
+        "/_kefu/components/{component_appid}/authorizations/{appid}",
+        &["DELETE"],
+    ),
     ("/_kefu/clock", &["GET"]),
     ("/_kefu/clock/advance", &["POST"]),
     ("/_kefu/reset", &["POST"]),

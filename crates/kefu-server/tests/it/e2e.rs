@@ -4,19 +4,11 @@
 use crate::support::TestApp;
 use kefu_client::{Client, ClientError, ControlClient, TokenMode};
 
-/// Serves the test app's state on `127.0.0.1:0`; the base URL.
-async fn spawn(app: &TestApp) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(kefu_server::serve(listener, app.state.clone(), std::future::pending()));
-    format!("http://{addr}")
-}
-
 /// The whole flow from token to session, through the client crate.
 #[tokio::test]
 async fn the_whole_flow_from_token_to_session() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let client = Client::new(&base, &app.appid, &app.secret);
     let control = ControlClient::new(&base, None);
 
@@ -42,7 +34,7 @@ async fn the_whole_flow_from_token_to_session() {
 #[tokio::test]
 async fn errors_are_typed_with_their_errcode() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let client = Client::new(&base, &app.appid, &app.secret);
     let err = client.create_session("nobody@test", "o").await.unwrap_err();
     assert_eq!(err.errcode(), Some(65401));
@@ -58,7 +50,7 @@ async fn errors_are_typed_with_their_errcode() {
 #[tokio::test]
 async fn the_client_refreshes_a_replaced_token_and_retries() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let client = Client::new(&base, &app.appid, &app.secret);
     client.get_kf_list().await.unwrap();
     let first = client.access_token().await.unwrap();
@@ -72,7 +64,7 @@ async fn the_client_refreshes_a_replaced_token_and_retries() {
 #[tokio::test]
 async fn the_client_can_use_stable_tokens() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let client = Client::new(&base, &app.appid, &app.secret).with_token_mode(TokenMode::Stable);
     client.add_kf_account("kf1@test", "n").await.unwrap();
     assert_eq!(client.get_kf_list().await.unwrap().kf_list.len(), 1);
@@ -82,7 +74,7 @@ async fn the_client_can_use_stable_tokens() {
 #[tokio::test]
 async fn double_slashes_in_paths_are_collapsed() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let url = format!(
         "{base}//cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
         app.appid, app.secret
@@ -108,7 +100,7 @@ async fn raw_get(url: &str) -> String {
 #[tokio::test]
 async fn health_reports_the_store() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let health = ControlClient::new(&base, None).health().await.unwrap();
     assert_eq!(
         (health.status.as_str(), health.store.as_str()),
@@ -123,7 +115,7 @@ async fn a_conversation_through_the_client() {
     use kefu_api::control::{Enqueue, FollowerMessage};
     use kefu_api::conversation::CustomMessage;
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let client = Client::new(&base, &app.appid, &app.secret);
     let control = ControlClient::new(&base, None);
     let kf = app.online_kf("kf1", "worker_1").await;
@@ -172,7 +164,7 @@ async fn a_third_party_acts_for_a_merchant_through_the_client() {
     use kefu_client::ComponentClient;
     use std::sync::Arc;
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let control = ControlClient::new(&base, None);
     let created = control.create_component(&CreateComponent::default()).await.unwrap();
     let component = Arc::new(ComponentClient::new(

@@ -2,7 +2,6 @@
 //! action, how often rules apply, that a faulted request changes nothing
 //! and spends no quota, refusals of malformed rules, and faults on pushes.
 
-use crate::journal::spawn;
 use crate::pushes::{configure, deliveries, drained, follow, write};
 use crate::support::{strip_rid, TestApp};
 use kefu_api::callback::Format;
@@ -24,7 +23,7 @@ async fn an_errcode_fault_answers_wechats_body_and_changes_nothing() {
         json!({"path": "/customservice/kfaccount/add", "errcode": 45009, "times": 1}),
     )
     .await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let url = format!("{base}{}", app.with_token("/customservice/kfaccount/add", &app.token));
     let http = reqwest::Client::new();
     let body = json!({"kf_account": "a@test", "nickname": "A"}).to_string();
@@ -55,7 +54,7 @@ async fn an_errcode_fault_answers_wechats_body_and_changes_nothing() {
 #[tokio::test]
 async fn delay_status_and_drop_are_seen_by_a_real_client() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let http = reqwest::Client::new();
     let list = format!(
         "{base}{}",

@@ -13,14 +13,6 @@ async fn journal(app: &TestApp, query: &str) -> Vec<Value> {
     entries.as_array().unwrap().clone()
 }
 
-/// Serves the app's state on `127.0.0.1:0`; the base URL.
-pub async fn spawn(app: &TestApp) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(kefu_server::serve(listener, app.state.clone(), std::future::pending()));
-    format!("http://{addr}")
-}
-
 #[tokio::test]
 async fn an_entry_holds_the_request_and_its_answer_with_the_token_cut() {
     let app = TestApp::new().await;
@@ -155,7 +147,7 @@ async fn filters_narrow_the_journal_and_bad_ones_name_their_field() {
 #[tokio::test]
 async fn the_stream_sends_each_entry_as_it_completes() {
     let app = TestApp::new().await;
-    let base = spawn(&app).await;
+    let base = app.serve().await;
     let http = reqwest::Client::new();
     let mut stream = http
         .get(format!(

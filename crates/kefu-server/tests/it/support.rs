@@ -136,6 +136,15 @@ impl TestApp {
         app
     }
 
+    /// Serves this app's state on `127.0.0.1:0` (the real server, over a
+    /// socket); the base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(kefu_server::serve(listener, self.state.clone(), std::future::pending()));
+        format!("http://{addr}")
+    }
+
     pub async fn send(&self, method: &str, uri: &str, body: impl Into<Body>, content_type: Option<&str>) -> Reply {
         let mut req = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).unwrap())

@@ -31,47 +31,70 @@ pub(crate) struct JournalArgs {
     json: bool,
 }
 
+/// `kefu fault add ...` options: a rule as `POST /_kefu/faults` takes it.
+#[derive(Debug, Args)]
+pub(crate) struct FaultArgs {
+    /// An API path, a prefix ending in `*`, or `push` for kefu's own tries.
+    path: String,
+    /// Only requests (or pushes) of this app.
+    #[arg(long = "app", value_name = "APPID")]
+    appid: Option<String>,
+    /// Only this HTTP method.
+    #[arg(long)]
+    method: Option<String>,
+    /// Answer this WeChat error (e.g. -1, 45009, 40001).
+    #[arg(long, allow_hyphen_values = true)]
+    errcode: Option<i64>,
+    /// Wait this many milliseconds, then answer for real.
+    #[arg(long = "delay-ms", value_name = "MS")]
+    delay_ms: Option<u64>,
+    /// Answer this HTTP status (with --body).
+    #[arg(long)]
+    status: Option<u16>,
+    /// The body of a --status answer.
+    #[arg(long)]
+    body: Option<String>,
+    /// Close the connection without an answer.
+    #[arg(long)]
+    drop: bool,
+    /// Apply this many times, then expire.
+    #[arg(long)]
+    times: Option<u32>,
+    /// Apply to this share of matching requests (0 to 1).
+    #[arg(long)]
+    probability: Option<f64>,
+    /// Seed of the probability draws.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Let this many matching requests through first.
+    #[arg(long)]
+    after: Option<u32>,
+}
+
+impl From<FaultArgs> for FaultRule {
+    fn from(a: FaultArgs) -> Self {
+        FaultRule {
+            path: a.path,
+            appid: a.appid,
+            method: a.method,
+            errcode: a.errcode,
+            delay_ms: a.delay_ms,
+            status: a.status,
+            body: a.body,
+            drop: a.drop,
+            times: a.times,
+            probability: a.probability,
+            seed: a.seed,
+            after: a.after,
+        }
+    }
+}
+
 /// `kefu fault ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum FaultCmd {
     /// Add a rule: a path (or a prefix ending in *, or `push`) and one action.
-    Add {
-        /// An API path, a prefix ending in `*`, or `push` for kefu's own tries.
-        path: String,
-        /// Only requests (or pushes) of this app.
-        #[arg(long = "app", value_name = "APPID")]
-        appid: Option<String>,
-        /// Only this HTTP method.
-        #[arg(long)]
-        method: Option<String>,
-        /// Answer this WeChat error (e.g. -1, 45009, 40001).
-        #[arg(long, allow_hyphen_values = true)]
-        errcode: Option<i64>,
-        /// Wait this many milliseconds, then answer for real.
-        #[arg(long = "delay-ms", value_name = "MS")]
-        delay_ms: Option<u64>,
-        /// Answer this HTTP status (with --body).
-        #[arg(long)]
-        status: Option<u16>,
-        /// The body of a --status answer.
-        #[arg(long)]
-        body: Option<String>,
-        /// Close the connection without an answer.
-        #[arg(long)]
-        drop: bool,
-        /// Apply this many times, then expire.
-        #[arg(long)]
-        times: Option<u32>,
-        /// Apply to this share of matching requests (0 to 1).
-        #[arg(long)]
-        probability: Option<f64>,
-        /// Seed of the probability draws.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Let this many matching requests through first.
-        #[arg(long)]
-        after: Option<u32>,
-    },
+    Add(FaultArgs),
     /// The rules in force.
     List,
     /// Remove one rule (by id), or all of them.
@@ -165,36 +188,7 @@ pub(crate) async fn fault(cmd: FaultCmd, remote: &Remote) -> anyhow::Result<()> 
     let ctl = remote.control();
     let scope = remote.scope();
     match cmd {
-        FaultCmd::Add {
-            path,
-            appid,
-            method,
-            errcode,
-            delay_ms,
-            status,
-            body,
-            drop,
-            times,
-            probability,
-            seed,
-            after,
-        } => {
-            let rule = FaultRule {
-                path,
-                appid,
-                method,
-                errcode,
-                delay_ms,
-                status,
-                body,
-                drop,
-                times,
-                probability,
-                seed,
-                after,
-            };
-            scope.show(ctl.add_fault(&rule).await)
-        }
+        FaultCmd::Add(args) => scope.show(ctl.add_fault(&args.into()).await),
         FaultCmd::List => scope.show(ctl.faults().await),
         FaultCmd::Clear { id } => scope.check(ctl.remove_faults(id).await),
     }
