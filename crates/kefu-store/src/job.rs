@@ -1,7 +1,8 @@
 //! Type erasure for transaction closures, so that [`crate::Store`] stays
 //! object-safe while callers keep their own result and error types.
 
-use crate::{StoreError, Tx};
+use crate::error::StoreError;
+use crate::tx::Tx;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;

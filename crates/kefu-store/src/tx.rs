@@ -3,7 +3,7 @@
 //! Every backend implements this once; the service layer composes it. Methods
 //! are row-sized on purpose: the rules live in `kefu-core`, not in SQL.
 
-use crate::StoreError;
+use crate::error::StoreError;
 use kefu_core::app::App;
 use kefu_core::callback::CallbackConfig;
 use kefu_core::ids::{AccessToken, AppId, KfAccount, MsgId, OpenId, WechatId};

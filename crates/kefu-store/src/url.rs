@@ -6,7 +6,7 @@
 //! share one database. The parameter is taken out before the rest goes to the
 //! PostgreSQL client.
 
-use crate::StoreError;
+use crate::error::StoreError;
 use std::fmt;
 use std::path::PathBuf;
 

@@ -3,9 +3,9 @@
 //! list at the end and a function that builds its [`Subject`].
 //!
 //! PostgreSQL runs against `KEFU_TEST_POSTGRES`, each test in a fresh schema;
-//! see `common/mod.rs` for what happens when no server answers.
+//! see the `kefu-test-support` crate for what happens when no server answers.
 
-mod common;
+use kefu_test_support as common;
 
 use kefu_core::app::{AccountType, App};
 use kefu_core::ids::{AccessToken, AppId, KfAccount, OpenId, WechatId};

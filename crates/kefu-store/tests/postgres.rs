@@ -2,9 +2,9 @@
 //! starting together, recovery from lost connections and outages without a
 //! restart, fast failures while the server is away, no password in errors
 //! or logs, and no half-committed job. Skipped like the conformance suite's
-//! PostgreSQL half when no server answers (see `common/mod.rs`).
+//! PostgreSQL half when no server answers (see the `kefu-test-support` crate).
 
-mod common;
+use kefu_test_support as common;
 
 use common::PgSchema;
 use kefu_core::app::{AccountType, App};

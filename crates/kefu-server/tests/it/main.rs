@@ -7,8 +7,7 @@ mod support;
 // A developer's server that receives pushes.
 mod receiver;
 // The PostgreSQL schema-per-test helper the store's own tests use.
-#[path = "../../../kefu-store/tests/common/mod.rs"]
-mod pg;
+use kefu_test_support as pg;
 mod talk;
 
 mod access;

@@ -6,9 +6,9 @@
 //! points `search_path` at the URL's `schema`. [`Target`]'s `Display` is what
 //! logs show: host, port, database and schema, never user or password.
 
-use super::{backend, describe};
+use super::failure::{backend, describe};
+use crate::error::StoreError;
 use crate::url::split_schema;
-use crate::StoreError;
 use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 use std::fmt;

@@ -7,8 +7,8 @@
 //! holds a transaction-scoped advisory lock (one per schema), so the others
 //! wait, then find the work done.
 
-use super::backend;
-use crate::StoreError;
+use super::failure::backend;
+use crate::error::StoreError;
 use postgres::{Client, IsolationLevel, Transaction};
 
 /// `(version, sql)`, in order.

@@ -35,20 +35,20 @@
 //! Migrations are the numbered files in `migrations/postgres/`, embedded,
 //! recorded in `schema_migrations` and applied at open under an advisory
 //! lock, so that processes starting together apply each file once.
+//!
+//! The statements themselves are the shared ones of `crate::sql`; this
+//! module runs them (`tx.rs`) and decides what their failures mean
+//! (`failure.rs`).
 
 mod config;
-mod exec;
+mod failure;
 mod migrate;
-#[macro_use]
-mod rows;
-mod callback;
-mod conversation;
-mod platform;
 mod tx;
 mod worker;
 
+use crate::error::StoreError;
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-use crate::{Store, StoreError};
+use crate::store::Store;
 use config::Target;
 use std::sync::Arc;
 use worker::{Mode, Pool};
@@ -101,26 +101,6 @@ impl Store for PgStore {
 pub fn migrate_url(url: &str) -> Result<usize, StoreError> {
     let target = Target::parse(url)?;
     off_runtime(|| migrate::run(&mut target.connect()?, target.schema()))
-}
-
-/// The error text of a client failure: the server's message and SQLSTATE,
-/// or the client's description and its causes. Neither contains the
-/// connection password.
-pub(crate) fn describe(e: &postgres::Error) -> String {
-    if let Some(db) = e.as_db_error() {
-        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
-    }
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        text = format!("{text}: {c}");
-        cause = c.source();
-    }
-    text
-}
-
-pub(crate) fn backend(e: postgres::Error) -> StoreError {
-    StoreError::Backend(describe(&e))
 }
 
 /// Runs `f` on a thread of its own: the synchronous client drives its own

@@ -13,11 +13,10 @@
 //! process instead of failing each other's transactions until they give up.
 
 use super::config::Target;
-use super::describe;
-use super::exec::{PgTx, Statements};
-use crate::job::{BoxFuture, JobError, JobOutput, WriteJob};
-use crate::StoreError;
-use postgres::error::SqlState;
+use super::failure::{Answer, Attempt, Failure, Step};
+use super::tx::{PgTx, Statements};
+use crate::error::StoreError;
+use crate::job::{BoxFuture, JobError, WriteJob};
 use postgres::{Client, IsolationLevel, Transaction};
 use std::hash::{BuildHasher, RandomState};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -32,8 +31,6 @@ const MAX_ATTEMPTS: u32 = 20;
 const QUEUE_LOCK_CLASS: i32 = 0x6b65_6671;
 /// Longest a caller waits for an answer, whatever the database does.
 const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
-
-type Answer = Result<JobOutput, JobError>;
 
 /// What a pool's transactions may do.
 #[derive(Debug, Clone, Copy)]
@@ -91,95 +88,13 @@ impl Pool {
     }
 }
 
-/// Why a statement failed, kept from the client error.
-pub(crate) struct Failure {
-    code: Option<SqlState>,
-    pub(crate) message: String,
-}
-
-impl Failure {
-    pub(crate) fn of(e: &postgres::Error) -> Failure {
-        Failure {
-            code: e.code().cloned(),
-            message: describe(e),
-        }
-    }
-
-    /// Lost to a concurrent transaction: rolled back, worth running again.
-    fn retryable(&self) -> bool {
-        self.code
-            .as_ref()
-            .is_some_and(|c| *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
-    }
-
-    /// The server ended the session (an administrator's or a crash's
-    /// shutdown, or a connection exception): the connection is gone even if
-    /// the client has not noticed yet.
-    fn ended_session(&self) -> bool {
-        self.code.as_ref().is_some_and(|c| {
-            *c == SqlState::ADMIN_SHUTDOWN
-                || *c == SqlState::CRASH_SHUTDOWN
-                || *c == SqlState::CANNOT_CONNECT_NOW
-                || c.code().starts_with("08")
-        })
-    }
-
-    fn into_answer(self) -> Answer {
-        Err(JobError::Store(StoreError::Backend(self.message)))
-    }
-}
-
-/// How one attempt at a job ended.
-enum Step {
-    /// Committed, or ended as the job decided (its `Err`, or a read).
-    Done(Answer),
-    /// BEGIN failed.
-    Begin(Failure),
-    /// A statement failed and the transaction was rolled back; the job's answer.
-    Statement(Failure, Answer),
-    /// COMMIT failed.
-    Commit(Failure),
-}
-
-enum Attempt {
-    Done(Answer),
-    Retry(String),
-}
-
-impl Step {
-    /// Whether the attempt's failure means the connection is gone.
-    fn ended_session(&self) -> bool {
-        match self {
-            Step::Begin(f) | Step::Statement(f, _) | Step::Commit(f) => f.ended_session(),
-            Step::Done(_) => false,
-        }
-    }
-
-    /// The answer, or a retry; `lost` says the connection broke meanwhile.
-    fn settle(self, lost: bool) -> Attempt {
-        match self {
-            Step::Done(answer) => Attempt::Done(answer),
-            Step::Begin(f) | Step::Statement(f, _) if lost || f.retryable() => Attempt::Retry(f.message),
-            Step::Commit(f) if f.retryable() => Attempt::Retry(f.message),
-            Step::Commit(f) if lost => Attempt::Done(Err(JobError::Store(StoreError::Backend(format!(
-                "connection lost during COMMIT, the write may or may not be applied: {}",
-                f.message
-            ))))),
-            // The job went on after a failed statement: nothing was kept.
-            Step::Statement(f, Ok(_)) => Attempt::Done(f.into_answer()),
-            Step::Statement(_, answer) => Attempt::Done(answer),
-            Step::Begin(f) | Step::Commit(f) => Attempt::Done(f.into_answer()),
-        }
-    }
-}
-
 /// One connection and the statements prepared on it.
-struct Conn {
+struct Connection {
     client: Client,
     statements: Statements,
 }
 
-impl Conn {
+impl Connection {
     fn run_once(&mut self, mode: Mode, job: &mut WriteJob) -> Step {
         let mut txn = match begin(&mut self.client, mode) {
             Ok(txn) => txn,
@@ -223,7 +138,7 @@ fn begin(client: &mut Client, mode: Mode) -> Result<Transaction<'_>, postgres::E
 struct Worker {
     mode: Mode,
     target: Arc<Target>,
-    conn: Option<Conn>,
+    conn: Option<Connection>,
 }
 
 impl Worker {
@@ -304,10 +219,10 @@ impl Worker {
     }
 
     /// The open connection, or a new one.
-    fn connection(&mut self) -> Result<&mut Conn, StoreError> {
+    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
         let conn = match self.conn.take() {
             Some(conn) if !conn.client.is_closed() => conn,
-            _ => Conn {
+            _ => Connection {
                 client: self.target.connect()?,
                 statements: Statements::new(),
             },

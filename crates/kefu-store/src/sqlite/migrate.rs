@@ -2,8 +2,8 @@
 //! start-up (and by `kefu migrate`). Applied versions are recorded in
 //! `schema_migrations`; a file, once released, is never edited.
 
-use super::{backend, open_connection};
-use crate::StoreError;
+use super::open::{backend, create_dir, open_connection};
+use crate::error::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -40,8 +40,6 @@ pub(crate) fn run(conn: &mut Connection) -> Result<usize, StoreError> {
 
 /// Opens the file (creating it and its directory) and applies migrations.
 pub fn migrate_file(path: &Path) -> Result<usize, StoreError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
-    }
+    create_dir(path)?;
     run(&mut open_connection(path, false)?)
 }

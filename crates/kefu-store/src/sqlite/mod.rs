@@ -8,36 +8,32 @@
 //! lets proceed while the writer works: reads never wait for writes. The WAL
 //! is checkpointed by a thread of its own (passive checkpoints), so the
 //! writer never stops to copy pages into the database file.
+//!
+//! The statements themselves are the shared ones of `crate::sql`; this
+//! module only runs them (`tx.rs`).
 
-#[macro_use]
-mod rows;
-mod callback;
-mod conversation;
 mod migrate;
-mod platform;
+mod open;
 mod tx;
+mod writer;
 
+use crate::error::StoreError;
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-use crate::{Store, StoreError};
-use rusqlite::{Connection, OpenFlags};
+use crate::store::Store;
+use open::{backend, create_dir, open_connection};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::oneshot;
+use tx::SqliteTx;
+use writer::{write_loop, Job};
 
 pub use migrate::migrate_file;
-use tx::SqliteTx;
 
-/// Most jobs committed in one transaction.
-const MAX_BATCH: usize = 512;
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-
-struct Job {
-    run: WriteJob,
-    reply: oneshot::Sender<Result<JobOutput, JobError>>,
-}
 
 /// The SQLite store: a writer thread and a pool of read connections.
 pub struct SqliteStore {
@@ -52,9 +48,7 @@ impl SqliteStore {
     /// Opens or creates the database file (and its directory), applies
     /// migrations and starts the writer.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(e.to_string()))?;
-        }
+        create_dir(path)?;
         let mut writer = open_connection(path, false)?;
         migrate::run(&mut writer)?;
         let (jobs, queue) = mpsc::channel();
@@ -134,119 +128,5 @@ fn checkpoint_loop(conn: Connection, stop: mpsc::Receiver<()>) {
         if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             tracing::warn!(error = %e, "sqlite checkpoint failed");
         }
-    }
-}
-
-pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
-    let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
-    let conn = Connection::open_with_flags(path, flags).map_err(backend)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(backend)?;
-    if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
-        // The checkpointer thread checkpoints; no commit stops to do it.
-        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(backend)?;
-        conn.pragma_update(None, "cache_size", -65536).map_err(backend)?;
-    }
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-/// Takes the first waiting job, then whatever else is queued, and commits
-/// them together. Ends when every sender is gone.
-fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        run_batch(&mut conn, batch);
-    }
-}
-
-type Results = Vec<Result<JobOutput, JobError>>;
-
-/// Runs a batch and answers every job once the outcome is final. Jobs run
-/// bare first: a job that fails before writing (every business rejection)
-/// leaves nothing to undo. Only when one fails after writing is the batch
-/// rolled back and re-run with a savepoint around each job (jobs are
-/// deterministic closures, so the re-run decides the same).
-fn run_batch(conn: &mut Connection, mut batch: Vec<Job>) {
-    let outcome = match run_bare(conn, &mut batch) {
-        Some(outcome) => outcome,
-        None => run_with_savepoints(conn, &mut batch),
-    };
-    let results = outcome.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "sqlite batch failed");
-        batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
-    });
-    for (job, result) in batch.into_iter().zip(results) {
-        let _ = job.reply.send(result);
-    }
-}
-
-fn begin(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>, StoreError> {
-    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(backend)
-}
-
-/// One transaction, no savepoints; `None` (rolled back) when a job failed
-/// after writing.
-fn run_bare(conn: &mut Connection, batch: &mut [Job]) -> Option<Result<Results, StoreError>> {
-    let txn = match begin(conn) {
-        Ok(txn) => txn,
-        Err(e) => return Some(Err(e)),
-    };
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch.iter_mut() {
-        let mut tx = SqliteTx::new(&txn);
-        let result = (job.run)(&mut tx);
-        if result.is_err() && tx.wrote() {
-            // Dropping the transaction rolls it back.
-            return None;
-        }
-        results.push(result);
-    }
-    Some(txn.commit().map(|_| results).map_err(backend))
-}
-
-/// One transaction with a savepoint around each job.
-fn run_with_savepoints(conn: &mut Connection, batch: &mut [Job]) -> Result<Results, StoreError> {
-    let txn = begin(conn)?;
-    let results = batch
-        .iter_mut()
-        .map(|job| run_in_savepoint(&txn, &mut job.run))
-        .collect();
-    txn.commit().map_err(backend)?;
-    Ok(results)
-}
-
-fn run_in_savepoint(txn: &rusqlite::Transaction<'_>, run: &mut WriteJob) -> Result<JobOutput, JobError> {
-    let exec = |sql: &str| {
-        txn.prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(|_| ())
-            .map_err(backend)
-    };
-    exec("SAVEPOINT job").map_err(JobError::Store)?;
-    let result = run(&mut SqliteTx::new(txn));
-    let end = match result {
-        Ok(_) => exec("RELEASE job"),
-        Err(_) => exec("ROLLBACK TO job").and_then(|_| exec("RELEASE job")),
-    };
-    match end {
-        Ok(()) => result,
-        Err(e) => Err(JobError::Store(e)),
     }
 }

@@ -9,8 +9,7 @@ mod durability;
 mod instances;
 mod outage;
 // The PostgreSQL schema-per-test helper the store's own tests use.
-#[path = "../../../kefu-store/tests/common/mod.rs"]
-mod pg;
+use kefu_test_support as pg;
 mod push_cli;
 mod push_durability;
 // The developer's server the server's push tests use (not every answer it

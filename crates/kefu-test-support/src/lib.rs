@@ -1,13 +1,12 @@
-//! What the test binaries share for PostgreSQL: where the server is, a fresh
-//! schema per test (dropped afterwards), and the skip-or-fail rule when no
-//! server answers.
+//! What kefu's test binaries share for PostgreSQL: where the server is, a
+//! fresh schema per test (dropped afterwards), and the skip-or-fail rule
+//! when no server answers. The store's, the server's and the binary's tests
+//! all use it, as a dev-dependency; it is never part of kefu itself.
 //!
 //! `KEFU_TEST_POSTGRES` names the server (default
 //! `postgres://postgres@127.0.0.1:5432/test`). When it cannot be reached the
 //! PostgreSQL tests print `SKIPPED: ...` and pass, unless
 //! `KEFU_REQUIRE_POSTGRES=1`, which makes them fail (CI sets it).
-
-#![allow(dead_code)]
 
 use postgres::{Config, NoTls};
 use std::hash::{BuildHasher, RandomState};
