@@ -3,6 +3,7 @@
 
 use crate::ids::{AppId, Timestamp};
 use crate::quota::QuotaRule;
+use crate::whitelist::Whitelist;
 
 /// The kinds of account WeChat's scope tables distinguish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,7 +65,7 @@ pub struct App {
     /// When the app was created.
     pub created_at: Timestamp,
     /// Addresses allowed to ask for tokens with the AppSecret (empty: any).
-    pub ip_whitelist: Vec<String>,
+    pub ip_whitelist: Whitelist,
     /// Configured call quotas, by endpoint path.
     pub quotas: Vec<QuotaRule>,
 }

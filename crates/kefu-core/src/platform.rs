@@ -10,6 +10,7 @@
 
 use crate::errcode::ErrCode;
 use crate::ids::{AccessToken, AppId, Timestamp};
+use crate::whitelist::Whitelist;
 
 /// How long a `component_verify_ticket` stays valid (61005 after).
 pub const TICKET_TTL_SECS: i64 = 12 * 3600;
@@ -32,7 +33,7 @@ pub struct Component {
     /// `component_appsecret`.
     pub secret: String,
     /// Addresses allowed to ask for a component token (empty: any).
-    pub ip_whitelist: Vec<String>,
+    pub ip_whitelist: Whitelist,
     /// When it was created.
     pub created_at: Timestamp,
 }

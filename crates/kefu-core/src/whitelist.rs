@@ -2,23 +2,56 @@
 //! component's token (61004). An entry is an address or a CIDR range; an
 //! empty list allows everyone.
 
+use ipnet::IpNet;
 use std::net::IpAddr;
 
-/// One parsed entry: a network and its prefix length.
-fn parse(entry: &str) -> Option<(IpAddr, u8)> {
-    let (addr, prefix) = match entry.split_once('/') {
-        Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
-        None => (entry, None),
-    };
-    let ip: IpAddr = addr.trim().parse().ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    let prefix = prefix.unwrap_or(max);
-    (prefix <= max).then_some((ip, prefix))
+/// A parsed whitelist: each entry as given (so it reads back the same) and
+/// the network it stands for. Parsed once, when it is set or loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Whitelist {
+    entries: Vec<(String, IpNet)>,
+}
+
+/// One entry: an address (a network of one) or a CIDR range.
+fn parse_entry(entry: &str) -> Option<IpNet> {
+    let entry = entry.trim();
+    if entry.contains('/') {
+        return entry.parse().ok();
+    }
+    entry.parse::<IpAddr>().ok().map(IpNet::from)
+}
+
+impl Whitelist {
+    /// Parses entries; the first that is neither an address nor a range is
+    /// the error.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Whitelist, String> {
+        let entries = entries
+            .iter()
+            .map(|e| {
+                let e = e.as_ref();
+                parse_entry(e)
+                    .map(|net| (e.trim().to_owned(), net))
+                    .ok_or_else(|| e.to_owned())
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Whitelist { entries })
+    }
+
+    /// The entries as given.
+    pub fn entries(&self) -> Vec<String> {
+        self.entries.iter().map(|(e, _)| e.clone()).collect()
+    }
+
+    /// Whether `ip` may call: the list is empty or one entry holds it.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.entries.is_empty() || self.entries.iter().any(|(_, net)| net.contains(&ip))
+    }
 }
 
 /// Whether an entry is an address or a CIDR range.
 pub fn valid_entry(entry: &str) -> bool {
-    parse(entry).is_some()
+    parse_entry(entry).is_some()
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it carries.
@@ -27,33 +60,6 @@ fn canonical(ip: IpAddr) -> IpAddr {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
     }
-}
-
-fn bits(ip: IpAddr) -> (u128, u8) {
-    match ip {
-        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
-        IpAddr::V6(v6) => (u128::from(v6), 128),
-    }
-}
-
-fn contains(net: IpAddr, prefix: u8, ip: IpAddr) -> bool {
-    let ((n, width), (a, other)) = (bits(canonical(net)), bits(canonical(ip)));
-    if width != other {
-        return false;
-    }
-    let shift = u32::from(width - prefix.min(width));
-    let mask = if shift >= 128 { 0 } else { u128::MAX << shift };
-    let keep = if width == 32 { mask & u128::from(u32::MAX) } else { mask };
-    n & keep == a & keep
-}
-
-/// Whether `ip` may call: the list is empty or one entry holds it.
-pub fn allows(list: &[String], ip: IpAddr) -> bool {
-    list.is_empty()
-        || list
-            .iter()
-            .filter_map(|e| parse(e))
-            .any(|(net, prefix)| contains(net, prefix, ip))
 }
 
 /// The errmsg of 40164, naming the caller's address as WeChat does:
@@ -69,13 +75,17 @@ pub fn denial(ip: IpAddr) -> String {
 mod tests {
     use super::*;
 
-    fn list(entries: &[&str]) -> Vec<String> {
-        entries.iter().map(|e| e.to_string()).collect()
+    fn list(entries: &[&str]) -> Whitelist {
+        Whitelist::parse(entries).unwrap()
+    }
+
+    fn allows(l: &Whitelist, ip: IpAddr) -> bool {
+        l.allows(ip)
     }
 
     #[test]
     fn an_empty_list_allows_everyone() {
-        assert!(allows(&[], "8.8.8.8".parse().unwrap()));
+        assert!(allows(&Whitelist::default(), "8.8.8.8".parse().unwrap()));
     }
 
     #[test]
@@ -98,6 +108,8 @@ mod tests {
         assert!(valid_entry("192.168.0.0/16"));
         assert!(!valid_entry("192.168.0.0/33"));
         assert!(!valid_entry("example.com"));
+        assert_eq!(Whitelist::parse(&["1.2.3.4", "nope"]), Err("nope".to_owned()));
+        assert_eq!(list(&[" 1.2.3.4", "10.0.0.0/8"]).entries(), ["1.2.3.4", "10.0.0.0/8"]);
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn app(id: &str) -> App {
         kf_enabled: true,
         next_kf_id: 1001,
         created_at: Timestamp(1),
-        ip_whitelist: vec![],
+        ip_whitelist: kefu_core::whitelist::Whitelist::default(),
         quotas: vec![],
     }
 }

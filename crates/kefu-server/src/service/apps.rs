@@ -11,7 +11,7 @@ use kefu_core::kf::KfRecord;
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::QuotaRule;
 use kefu_core::session::{self, Fan, Session};
-use kefu_core::whitelist;
+use kefu_core::whitelist::Whitelist;
 use kefu_core::window::Grant;
 use kefu_core::Timestamp;
 use kefu_store::{HeadImage, StoreError, Tx};
@@ -29,7 +29,7 @@ fn app_info(a: &App) -> c::AppInfo {
         wechat_id: a.wechat_id.clone(),
         original_id: a.original_id.clone(),
         kf_enabled: a.kf_enabled,
-        ip_whitelist: a.ip_whitelist.clone(),
+        ip_whitelist: a.ip_whitelist.entries(),
         quotas: a
             .quotas
             .iter()
@@ -73,7 +73,7 @@ fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
         kf_enabled: true,
         next_kf_id: 1001,
         created_at: now,
-        ip_whitelist: Vec::new(),
+        ip_whitelist: Whitelist::default(),
         quotas: Vec::new(),
     })
 }
@@ -131,13 +131,9 @@ pub(crate) async fn patch_app(state: &AppState, appid: String, req: c::PatchApp)
 }
 
 /// Whitelist entries must be addresses or CIDR ranges (400 otherwise).
-pub(super) fn checked_whitelist(list: &[String]) -> CResult<Vec<String>> {
-    match list.iter().find(|e| !whitelist::valid_entry(e)) {
-        Some(bad) => Err(ControlError::BadRequest(format!(
-            "{bad:?} is not an IP address or CIDR range"
-        ))),
-        None => Ok(list.to_vec()),
-    }
+pub(super) fn checked_whitelist(list: &[String]) -> CResult<Whitelist> {
+    Whitelist::parse(list)
+        .map_err(|bad| ControlError::BadRequest(format!("{bad:?} is not an IP address or CIDR range")))
 }
 
 /// The app's quota rules after a PATCH: each key must be a documented

@@ -20,7 +20,7 @@ fn info(c: &Component) -> p::ComponentInfo {
     p::ComponentInfo {
         component_appid: c.appid.to_string(),
         component_appsecret: c.secret.clone(),
-        ip_whitelist: c.ip_whitelist.clone(),
+        ip_whitelist: c.ip_whitelist.entries(),
     }
 }
 

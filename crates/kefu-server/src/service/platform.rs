@@ -13,7 +13,7 @@ use kefu_core::credential::{self, Grant};
 use kefu_core::ids::{AccessToken, AppId};
 use kefu_core::platform::Component;
 use kefu_core::token::{TokenKind, TokenRecord, OVERLAP_SECS};
-use kefu_core::{whitelist, ErrCode, Timestamp};
+use kefu_core::{ErrCode, Timestamp};
 use kefu_store::Tx;
 use std::net::IpAddr;
 
@@ -50,7 +50,7 @@ pub(crate) async fn component_token(
         .store
         .write_queued(format!("token:{}", req.component_appid), move |tx| {
             let c = find_component(tx, &req.component_appid)?;
-            if !whitelist::allows(&c.ip_whitelist, ip) {
+            if !c.ip_whitelist.allows(ip) {
                 return Err(ErrCode::ClientIpNotRegistered.into());
             }
             credential::check_secret(&c.secret, &req.component_appsecret)?;

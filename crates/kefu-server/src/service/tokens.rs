@@ -46,7 +46,7 @@ pub(super) fn answer(rec: &TokenRecord, now: Timestamp) -> AccessTokenResponse {
 
 /// 40164 unless the app's whitelist lets `ip` ask for tokens.
 fn check_ip(app: &App, ip: IpAddr) -> Result<(), ApiError> {
-    if whitelist::allows(&app.ip_whitelist, ip) {
+    if app.ip_whitelist.allows(ip) {
         return Ok(());
     }
     Err(ApiError::with_message(ErrCode::InvalidIp, whitelist::denial(ip)))

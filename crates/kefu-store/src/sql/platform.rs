@@ -28,7 +28,7 @@ impl<C: Conn> PlatformTx for C {
             ") VALUES ($1, $2, $3, $4) ON CONFLICT (component_appid) DO UPDATE SET ",
             "secret = excluded.secret, ip_whitelist = excluded.ip_whitelist, created_at = excluded.created_at"
         ));
-        let whitelist = encode_list(&c.ip_whitelist);
+        let whitelist = encode_list(&c.ip_whitelist.entries());
         let p: &[&dyn Param] = &[&c.appid.as_str(), &c.secret, &whitelist, &c.created_at.0];
         self.execute(&SQL, p).map(drop)
     }

@@ -18,12 +18,18 @@ use kefu_core::queue::WaitCase;
 use kefu_core::quota::Counter;
 use kefu_core::session::{Fan, Session};
 use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::whitelist::Whitelist;
 use kefu_core::window::{Contact, Grant};
 use kefu_core::Timestamp;
 
 type R<T> = Result<T, StoreError>;
 
 /// `Some` as it is, or `None` as corrupt data naming `what` and `value`.
+/// A stored whitelist; an entry that no longer parses is corrupt data.
+fn whitelist(text: &str) -> R<Whitelist> {
+    Whitelist::parse(&decode_list(text)).map_err(|bad| StoreError::Corrupt(format!("whitelist entry {bad:?}")))
+}
+
 fn known<T>(parsed: Option<T>, what: &str, value: impl std::fmt::Display) -> R<T> {
     parsed.ok_or_else(|| StoreError::Corrupt(format!("{what} {value}")))
 }
@@ -46,7 +52,7 @@ pub(super) fn app_row(r: &impl Row) -> R<App> {
         kf_enabled: r.bool(6)?,
         next_kf_id: r.i64(7)?,
         created_at: Timestamp(r.i64(8)?),
-        ip_whitelist: decode_list(&r.text(9)?),
+        ip_whitelist: whitelist(&r.text(9)?)?,
         quotas: known(decode_quotas(&quotas), "quotas", &quotas)?,
     })
 }
@@ -196,7 +202,7 @@ pub(super) fn component_row(r: &impl Row) -> R<Component> {
     Ok(Component {
         appid: AppId::new(r.text(0)?),
         secret: r.text(1)?,
-        ip_whitelist: decode_list(&r.text(2)?),
+        ip_whitelist: whitelist(&r.text(2)?)?,
         created_at: Timestamp(r.i64(3)?),
     })
 }

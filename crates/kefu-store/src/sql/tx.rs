@@ -48,7 +48,7 @@ impl<C: Conn> Tx for C {
              kf_enabled = excluded.kf_enabled, next_kf_id = excluded.next_kf_id, created_at = excluded.created_at, \
              ip_whitelist = excluded.ip_whitelist, quotas = excluded.quotas"
         ));
-        let (whitelist, quotas) = (encode_list(&a.ip_whitelist), encode_quotas(&a.quotas));
+        let (whitelist, quotas) = (encode_list(&a.ip_whitelist.entries()), encode_quotas(&a.quotas));
         let p: &[&dyn Param] = &[
             &a.appid.as_str(),
             &a.secret,

@@ -5,12 +5,13 @@ use kefu_core::ids::{AccessToken, AppId};
 use kefu_core::platform::{Authorization, Component, Ticket};
 use kefu_core::quota::QuotaRule;
 use kefu_core::token::{TokenKind, TokenRecord};
+use kefu_core::whitelist::Whitelist;
 use kefu_core::Timestamp;
 use kefu_store::Tx;
 
 pub async fn apps_keep_their_whitelist_and_quotas(s: Subject) {
     let mut a = app("wx1");
-    a.ip_whitelist = vec!["1.2.3.4".into(), "10.0.0.0/8".into()];
+    a.ip_whitelist = Whitelist::parse(&["1.2.3.4", "10.0.0.0/8"]).unwrap();
     a.quotas = vec![QuotaRule {
         path: "/customservice/kfsession/create".into(),
         daily: Some(100),
@@ -29,7 +30,7 @@ pub async fn components_tickets_and_authorizations_round_trip(s: Subject) {
     let c = Component {
         appid: AppId::new("wxc"),
         secret: "s".repeat(32),
-        ip_whitelist: vec!["127.0.0.1".into()],
+        ip_whitelist: Whitelist::parse(&["127.0.0.1"]).unwrap(),
         created_at: Timestamp(3),
     };
     let t = Ticket {
@@ -116,7 +117,7 @@ pub async fn a_components_latest_ticket_and_its_push_settings_are_found(s: Subje
                 tx.put_component(&Component {
                     appid: AppId::new(id),
                     secret: "s".into(),
-                    ip_whitelist: vec![],
+                    ip_whitelist: Whitelist::default(),
                     created_at: Timestamp(1),
                 })?;
             }
