@@ -1,6 +1,7 @@
 //! `kefu serve` and `kefu migrate`: the commands that own the store, apart
 //! from the client commands in `cli` that talk to a running server.
 
+use crate::secret::Secret;
 use anyhow::{bail, Context};
 use clap::Args;
 use kefu_core::limits::Limits;
@@ -18,7 +19,7 @@ pub(crate) struct ServeArgs {
     db: DbArgs,
     /// Bearer token required by /_kefu/ (mandatory off loopback).
     #[arg(long, env = "KEFU_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: Option<String>,
+    admin_token: Option<Secret>,
     /// Seconds an invitation waits before it expires.
     #[arg(long, env = "KEFU_INVITE_TTL", default_value_t = Limits::default().invite_ttl_secs)]
     invite_ttl: i64,
@@ -54,12 +55,12 @@ pub(crate) struct DbArgs {
         env = "KEFU_DATABASE_URL",
         default_value = "sqlite://kefu-data/kefu.db"
     )]
-    url: String,
+    url: Secret,
 }
 
 impl DbArgs {
     fn parse(&self) -> anyhow::Result<DatabaseUrl> {
-        Ok(DatabaseUrl::parse(&self.url)?)
+        Ok(DatabaseUrl::parse(self.url.expose())?)
     }
 }
 
@@ -99,7 +100,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         ServerConfig {
             limits,
-            admin_token: args.admin_token,
+            admin_token: args.admin_token.map(|t| t.expose().to_owned()),
             lenient: args.lenient,
             trust_proxy: args.trust_proxy,
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),

@@ -3,6 +3,7 @@
 //! endpoints may be called (quotas).
 
 use super::remote::Remote;
+use crate::secret::Secret;
 use clap::Subcommand;
 use kefu_api::control as c;
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ pub(crate) enum AppCmd {
         #[arg(long)]
         appid: Option<String>,
         #[arg(long)]
-        secret: Option<String>,
+        secret: Option<Secret>,
         /// official_account, service_account, mini_program or mini_game.
         #[arg(long = "type")]
         account_type: Option<String>,
@@ -71,7 +72,7 @@ pub(crate) async fn app(cmd: AppCmd, remote: &Remote) -> anyhow::Result<()> {
         } => {
             let req = c::CreateApp {
                 appid,
-                secret,
+                secret: secret.map(|s| s.expose().to_owned()),
                 account_type,
                 certified: Some(!uncertified),
                 wechat_id,

@@ -12,6 +12,7 @@ mod push;
 mod remote;
 mod traffic;
 
+use crate::secret::Secret;
 use crate::serve::{self, DbArgs, ServeArgs};
 use app::AppCmd;
 use clap::{Parser, Subcommand};
@@ -178,7 +179,7 @@ enum Command {
         app: String,
         /// The app's secret.
         #[arg(long)]
-        secret: String,
+        secret: Secret,
         #[command(flatten)]
         remote: Remote,
     },
@@ -214,6 +215,6 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         Command::WechatUser { wx, exists, remote } => harness::wechat_user(&wx, exists, &remote).await,
         Command::Clock { advance, remote } => harness::clock(advance, &remote).await,
         Command::Reset { remote } => harness::reset(&remote).await,
-        Command::Token { app, secret, remote } => harness::token(&app, &secret, &remote).await,
+        Command::Token { app, secret, remote } => harness::token(&app, secret.expose(), &remote).await,
     }
 }

@@ -2,6 +2,7 @@
 //! ticket, and play the merchant who authorizes or revokes it.
 
 use super::remote::Remote;
+use crate::secret::Secret;
 use clap::Subcommand;
 use kefu_api::platform as p;
 
@@ -14,7 +15,7 @@ pub(crate) enum ComponentCmd {
         appid: Option<String>,
         /// Its secret (generated when absent).
         #[arg(long)]
-        secret: Option<String>,
+        secret: Option<Secret>,
         /// An address or CIDR range allowed to ask for component tokens (repeatable).
         #[arg(long = "ip")]
         ips: Vec<String>,
@@ -57,7 +58,7 @@ pub(crate) async fn component(cmd: ComponentCmd, remote: &Remote) -> anyhow::Res
         ComponentCmd::Create { appid, secret, ips } => {
             let req = p::CreateComponent {
                 component_appid: appid,
-                component_appsecret: secret,
+                component_appsecret: secret.map(|s| s.expose().to_owned()),
                 ip_whitelist: Some(ips),
             };
             let created = ctl.create_component(&req).await;

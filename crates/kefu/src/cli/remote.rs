@@ -4,6 +4,7 @@
 //! families need nothing from the dispatch in `cli`.
 
 use super::output::Scope;
+use crate::secret::Secret;
 use kefu_client::ControlClient;
 
 /// Where client commands find kefu.
@@ -14,13 +15,13 @@ pub(crate) struct Remote {
     pub(crate) server: String,
     /// The server's admin token, if it has one.
     #[arg(long, global = true, env = "KEFU_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: Option<String>,
+    admin_token: Option<Secret>,
 }
 
 impl Remote {
     /// A client for the server's control API.
     pub(crate) fn control(&self) -> ControlClient {
-        ControlClient::new(&self.server, self.admin_token.as_deref())
+        ControlClient::new(&self.server, self.admin_token.as_ref().map(Secret::expose))
     }
 
     /// The scope of a command against this server, for its errors.
