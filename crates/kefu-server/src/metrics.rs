@@ -59,6 +59,12 @@ fn describe() {
     metrics::describe_counter!("kefu_fault_hits_total", "Requests and pushes a fault rule acted on");
     metrics::describe_gauge!("kefu_outbox_depth", "Pushes waiting in the outbox");
     metrics::describe_gauge!("kefu_journal_entries", "Requests kept in the journal");
+    metrics::describe_counter!("kefu_store_commits_total", "Store transactions committed");
+    metrics::describe_histogram!("kefu_store_commit_batch_size", "Write jobs per committed transaction");
+    metrics::describe_counter!(
+        "kefu_store_reruns_total",
+        "Store transactions run again after losing a race"
+    );
 }
 
 /// The exposition text.

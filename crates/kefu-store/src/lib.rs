@@ -20,6 +20,7 @@ mod claim;
 pub mod codec;
 mod error;
 mod job;
+mod measure;
 pub mod postgres;
 mod sql;
 pub mod sqlite;

@@ -305,6 +305,8 @@ async fn metrics_are_prometheus_text_and_open_without_the_admin_token() {
         "kefu_request_duration_seconds",
         "kefu_outbox_depth",
         "kefu_journal_entries",
+        "kefu_store_commits_total",
+        "kefu_store_commit_batch_size",
     ] {
         assert!(scrape.samples.iter().any(|s| s.metric.starts_with(name)), "{name}");
     }

@@ -59,7 +59,7 @@ async fn a_platform_gets_a_sealed_ticket_every_ten_minutes_and_can_use_it() {
     let issued = app
         .control("POST", &format!("/_kefu/components/{id}/ticket"), json!({}))
         .await;
-    let third = r.wait_for(3, 5).await.remove(2);
+    let third = r.exactly(3, 5, drained(&app, &id)).await.remove(2);
     assert_eq!(
         third.get("ComponentVerifyTicket"),
         issued["component_verify_ticket"].as_str()

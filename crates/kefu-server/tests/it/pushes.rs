@@ -228,7 +228,9 @@ async fn transfer_flow(mode: &str) {
         json!({"msgtype": "text", "content": "a person, please"}),
     )
     .await;
+    // Drained: the transfer answer was acted on before its try was logged.
     r.wait_for(2, 10).await;
+    drained(&app, &app.appid).await;
     let waiting = app.wx_get("/customservice/kfsession/getwaitcase").await.json();
     assert_eq!(waiting["count"], 1, "{mode}: {waiting}");
     assert_eq!(waiting["waitcaselist"][0]["openid"], openid.as_str());

@@ -117,7 +117,10 @@ impl Connection {
                 Step::Done(answer)
             }
             None => match txn.commit() {
-                Ok(()) => Step::Done(answer),
+                Ok(()) => {
+                    crate::measure::commit("postgres", 1);
+                    Step::Done(answer)
+                }
                 Err(e) => Step::Commit(Failure::of(&e)),
             },
         }
@@ -175,6 +178,7 @@ impl Worker {
             match self.attempt(job) {
                 Attempt::Done(answer) => return answer,
                 Attempt::Retry(why) => {
+                    crate::measure::rerun();
                     tracing::debug!(attempt, reason = %why, "running a PostgreSQL transaction again");
                     last = why;
                     backoff(attempt);

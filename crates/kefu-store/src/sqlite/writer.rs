@@ -46,6 +46,9 @@ fn run_batch(conn: &mut Connection, mut batch: Vec<Job>) {
         Some(outcome) => outcome,
         None => run_with_savepoints(conn, &mut batch),
     };
+    if outcome.is_ok() {
+        crate::measure::commit("sqlite", batch.len());
+    }
     let results = outcome.unwrap_or_else(|e| {
         tracing::error!(error = %e, "sqlite batch failed");
         batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
