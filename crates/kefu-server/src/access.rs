@@ -12,13 +12,17 @@ use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
+/// Makes a request's span.
+type MakeSpan = fn(&Request) -> Span;
+/// Writes the answer line.
+type OnResponse = fn(&Response, Duration, &Span);
+
 /// The layer, with kefu's span and answer line.
-pub(crate) fn layer(
-) -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request) -> Span, (), fn(&Response, Duration, &Span)> {
+pub(crate) fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, MakeSpan, (), OnResponse> {
     TraceLayer::new_for_http()
-        .make_span_with(span as fn(&Request) -> Span)
+        .make_span_with(span as MakeSpan)
         .on_request(())
-        .on_response(answered as fn(&Response, Duration, &Span))
+        .on_response(answered as OnResponse)
 }
 
 fn span(req: &Request) -> Span {

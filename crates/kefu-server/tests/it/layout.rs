@@ -134,7 +134,10 @@ async fn the_control_router_answers_exactly_its_table() {
             assert_eq!(res.status() == 405, !listed, "{method} {path}: {}", res.status());
             if res.status() == 404 {
                 let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
-                assert!(!String::from_utf8_lossy(&body).contains("route_not_found"), "{method} {path}");
+                assert!(
+                    !String::from_utf8_lossy(&body).contains("route_not_found"),
+                    "{method} {path}"
+                );
             }
         }
     }
