@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Every control error: an HTTP status plus this body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlError {
     /// A stable, machine-readable code (`app_not_found`, ...).
     pub error: String,
@@ -14,6 +15,7 @@ pub struct ControlError {
 
 /// `POST /_kefu/apps` body; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateApp {
     /// Chosen appid (generated when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +36,7 @@ pub struct CreateApp {
 
 /// `PATCH /_kefu/apps/{appid}` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatchApp {
     /// New certification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,11 +52,32 @@ pub struct PatchApp {
     pub ip_whitelist: Option<Vec<String>>,
     /// Quotas by endpoint path; `null` for a path removes its quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = quota_changes))]
     pub quotas: Option<std::collections::BTreeMap<String, Option<Quota>>>,
+}
+
+/// The schema of [`PatchApp::quotas`]: an object of [`Quota`]s by path, a
+/// value `null` removing one. Written by hand because the derive cannot
+/// put an optional value under `additionalProperties`; `Quota` itself is
+/// listed through [`AppInfo`].
+#[cfg(feature = "openapi")]
+fn quota_changes() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+    let null = ObjectBuilder::new().schema_type(Type::Null);
+    let value = OneOfBuilder::new()
+        .item(null)
+        .item(utoipa::openapi::Ref::from_schema_name("Quota"))
+        .build();
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .description(Some("Quotas by endpoint path; `null` for a path removes its quota."))
+        .additional_properties(Some(Schema::OneOf(value)))
+        .build()
 }
 
 /// One endpoint's quota for one app.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quota {
     /// Calls a day (45009 beyond).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +89,7 @@ pub struct Quota {
 
 /// An app's settings and credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppInfo {
     /// The appid.
     pub appid: String,
@@ -88,6 +113,7 @@ pub struct AppInfo {
 
 /// A kf account as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfState {
     /// `prefix@wechat_id`.
     pub kf_account: String,
@@ -111,6 +137,7 @@ pub struct KfState {
 
 /// A follower as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FanState {
     /// The openid.
     pub openid: String,
@@ -128,6 +155,7 @@ pub struct FanState {
 
 /// One send window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowState {
     /// Messages the app may still send.
     pub left: u32,
@@ -137,6 +165,7 @@ pub struct WindowState {
 
 /// An open session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionState {
     /// The follower.
     pub openid: String,
@@ -150,6 +179,7 @@ pub struct SessionState {
 
 /// `GET /_kefu/apps/{appid}`: the app's whole state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppState {
     /// Settings and credentials.
     pub app: AppInfo,
@@ -165,6 +195,7 @@ pub struct AppState {
 
 /// A follower in the waiting queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaitState {
     /// The follower.
     pub openid: String,
@@ -178,6 +209,7 @@ pub struct WaitState {
 
 /// `POST /_kefu/apps/{appid}/waitcase` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enqueue {
     /// The follower.
     pub openid: String,
@@ -188,6 +220,7 @@ pub struct Enqueue {
 
 /// `POST /_kefu/apps/{appid}/fans/{openid}/messages` body: the follower writes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowerMessage {
     /// `text`, `image`, `voice` or `video`.
     pub msgtype: String,
@@ -201,6 +234,7 @@ pub struct FollowerMessage {
 
 /// Answer to a message written on the human side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sent {
     /// The message's id (`MsgId` in pushes, `msgid` in records).
     pub msgid: i64,
@@ -208,6 +242,7 @@ pub struct Sent {
 
 /// `POST /_kefu/apps/{appid}/fans/{openid}/events` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowerEvent {
     /// `subscribe`, `unsubscribe`, `SCAN` or `CLICK`.
     pub event: String,
@@ -218,6 +253,7 @@ pub struct FollowerEvent {
 
 /// `POST /_kefu/apps/{appid}/kf/{kf_account}/accept` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Accept {
     /// This follower, or the earliest waiting one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,6 +262,7 @@ pub struct Accept {
 
 /// `POST /_kefu/apps/{appid}/kf/{kf_account}/messages` body: the worker replies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerMessage {
     /// The follower.
     pub openid: String,
@@ -235,6 +272,7 @@ pub struct WorkerMessage {
 
 /// `POST /_kefu/apps/{appid}/kf/{kf_account}/transfer` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transfer {
     /// The follower.
     pub openid: String,
@@ -244,6 +282,7 @@ pub struct Transfer {
 
 /// `POST /_kefu/apps/{appid}/kf/{kf_account}/close` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CloseSession {
     /// The follower.
     pub openid: String,
@@ -251,6 +290,7 @@ pub struct CloseSession {
 
 /// One message in `GET /_kefu/apps/{appid}/fans/{openid}/messages`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageState {
     /// Its id.
     pub msgid: i64,
@@ -270,6 +310,7 @@ pub struct MessageState {
 
 /// `POST /_kefu/apps/{appid}/fans` body and answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Follow {
     /// Chosen openid (generated, 28 characters, when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,6 +323,7 @@ pub struct Follow {
 
 /// Answer to a follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Followed {
     /// The follower's openid.
     pub openid: String,
@@ -289,6 +331,7 @@ pub struct Followed {
 
 /// `PUT /_kefu/apps/{appid}/kf/{kf_account}/status` body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerStatus {
     /// Logged in to the kf client or not.
     pub online: bool,
@@ -296,6 +339,7 @@ pub struct WorkerStatus {
 
 /// `PUT /_kefu/wechat-users/{wx}` body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WechatUser {
     /// `false` makes `inviteworker` answer 65409 for this WeChat ID.
     pub exists: bool,
@@ -303,6 +347,7 @@ pub struct WechatUser {
 
 /// `POST /_kefu/clock/advance` body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Advance {
     /// Seconds to move the virtual clock forward.
     pub seconds: i64,
@@ -310,6 +355,7 @@ pub struct Advance {
 
 /// `GET /_kefu/clock` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Clock {
     /// The virtual now (unix seconds).
     pub now: i64,
@@ -319,6 +365,7 @@ pub struct Clock {
 
 /// `GET /_kefu/health` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok` or `degraded`.
     pub status: String,

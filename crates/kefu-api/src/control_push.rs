@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `PUT /_kefu/apps/{appid}/callback` body, and what `GET` answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallbackSettings {
     /// The developer's server (`http://` or `https://`).
     pub url: String,
@@ -23,6 +24,7 @@ pub struct CallbackSettings {
 
 /// `GET /_kefu/apps/{appid}/callback`: the settings and the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallbackState {
     /// The saved settings (`mode` and `format` always present).
     pub settings: CallbackSettings,
@@ -34,6 +36,7 @@ pub struct CallbackState {
 
 /// One try in the delivery log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeliveryState {
     /// The entry's id (newer entries have larger ids).
     pub id: i64,

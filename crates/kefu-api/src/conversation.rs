@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET kfsession/getsession` answer (`kf_account` empty without a session).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfSessionInfo {
     /// When the session was accepted (0 without one).
     pub createtime: i64,
@@ -16,6 +17,7 @@ pub struct KfSessionInfo {
 
 /// One item of `getsessionlist`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionItem {
     /// When the session was accepted.
     pub createtime: i64,
@@ -25,6 +27,7 @@ pub struct SessionItem {
 
 /// `GET kfsession/getsessionlist` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionList {
     /// The account's open sessions.
     pub sessionlist: Vec<SessionItem>,
@@ -32,6 +35,7 @@ pub struct SessionList {
 
 /// One item of `getwaitcase`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaitCaseItem {
     /// The follower's last message.
     pub latest_time: i64,
@@ -41,6 +45,7 @@ pub struct WaitCaseItem {
 
 /// `GET kfsession/getwaitcase` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WaitCaseList {
     /// How many wait in all.
     pub count: i64,
@@ -50,6 +55,7 @@ pub struct WaitCaseList {
 
 /// `POST msgrecord/getmsglist` body. Missing numbers read as 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MsgListRequest {
     /// Start (unix seconds).
     #[serde(default)]
@@ -67,6 +73,7 @@ pub struct MsgListRequest {
 
 /// One chat record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     /// The follower.
     pub openid: String,
@@ -82,6 +89,7 @@ pub struct Record {
 
 /// `POST msgrecord/getmsglist` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MsgList {
     /// The records, by ascending message id.
     pub recordlist: Vec<Record>,
@@ -93,6 +101,7 @@ pub struct MsgList {
 
 /// `POST message/custom/typing` (and `business/typing`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TypingRequest {
     /// The follower.
     #[serde(default)]
@@ -104,6 +113,7 @@ pub struct TypingRequest {
 
 /// `text`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TextBody {
     /// The text.
     #[serde(default)]
@@ -112,6 +122,7 @@ pub struct TextBody {
 
 /// `image`, `voice`, `mpnews`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MediaBody {
     /// The media id.
     #[serde(default)]
@@ -121,6 +132,7 @@ pub struct MediaBody {
 /// `video`, `music`, `miniprogrampage`, `link`: every field is optional on
 /// the wire; the per-type checks say which must be present.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RichBody {
     /// `video` media id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,6 +168,7 @@ pub struct RichBody {
 
 /// One `news` article.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Article {
     /// Title.
     #[serde(default)]
@@ -173,6 +186,7 @@ pub struct Article {
 
 /// `news`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewsBody {
     /// At most one article.
     #[serde(default)]
@@ -181,6 +195,7 @@ pub struct NewsBody {
 
 /// `mpnewsarticle`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArticleRef {
     /// The published article.
     #[serde(default)]
@@ -189,6 +204,7 @@ pub struct ArticleRef {
 
 /// One `msgmenu` choice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MenuItem {
     /// The choice's id.
     #[serde(default)]
@@ -200,6 +216,7 @@ pub struct MenuItem {
 
 /// `msgmenu`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MenuBody {
     /// Text above the choices.
     #[serde(default)]
@@ -214,6 +231,7 @@ pub struct MenuBody {
 
 /// `wxcard`
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardBody {
     /// The card.
     #[serde(default)]
@@ -222,6 +240,7 @@ pub struct CardBody {
 
 /// `customservice`: send as a named kf account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendAs {
     /// The kf account.
     #[serde(default)]
@@ -231,6 +250,7 @@ pub struct SendAs {
 /// `POST cgi-bin/message/custom/send` body: `touser`, `msgtype` and the one
 /// object named by `msgtype`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomMessage {
     /// The follower.
     #[serde(default)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /cgi-bin/component/api_component_token` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentTokenRequest {
     /// The component.
     #[serde(default)]
@@ -20,6 +21,7 @@ pub struct ComponentTokenRequest {
 
 /// `api_component_token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentTokenResponse {
     /// The token.
     pub component_access_token: String,
@@ -29,6 +31,7 @@ pub struct ComponentTokenResponse {
 
 /// `POST /cgi-bin/component/api_authorizer_token` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorizerTokenRequest {
     /// The component.
     #[serde(default)]
@@ -43,6 +46,7 @@ pub struct AuthorizerTokenRequest {
 
 /// `api_authorizer_token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorizerTokenResponse {
     /// A token that acts for the app.
     pub authorizer_access_token: String,
@@ -54,6 +58,7 @@ pub struct AuthorizerTokenResponse {
 
 /// `POST /_kefu/components` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateComponent {
     /// Chosen appid (generated when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +73,7 @@ pub struct CreateComponent {
 
 /// A component's credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentInfo {
     /// Its appid.
     pub component_appid: String,
@@ -79,6 +85,7 @@ pub struct ComponentInfo {
 
 /// Answer to a ticket push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketInfo {
     /// The new ticket (valid 12 hours).
     pub component_verify_ticket: String,
@@ -86,6 +93,7 @@ pub struct TicketInfo {
 
 /// `POST /_kefu/components/{component_appid}/authorizations` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Authorize {
     /// The merchant's app.
     pub appid: String,
@@ -96,6 +104,7 @@ pub struct Authorize {
 
 /// Answer to an authorization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Authorized {
     /// The refresh token the component starts with.
     pub authorizer_refresh_token: String,
@@ -103,6 +112,7 @@ pub struct Authorized {
 
 /// One authorization as the control API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorizationState {
     /// The merchant's app.
     pub appid: String,
@@ -114,6 +124,7 @@ pub struct AuthorizationState {
 
 /// `GET /_kefu/components/{component_appid}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentState {
     /// Credentials.
     pub component: ComponentInfo,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// the query and the bodies show only their first 8 characters; secrets
 /// none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalEntry {
     /// Ascending, never reused while the process runs.
     pub id: u64,
@@ -46,6 +47,7 @@ pub struct JournalEntry {
 
 /// One compatibility note on a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompatNote {
     /// The rule's name (`path_variant`, `kf_account_percent_encoded`, ...).
     pub rule: String,
@@ -58,6 +60,7 @@ pub struct CompatNote {
 /// `POST /_kefu/faults` body: which requests a rule matches, what it does,
 /// and how often.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// An exact path, a prefix ending in `*`, or `push` for kefu's own
@@ -98,13 +101,29 @@ pub struct FaultRule {
     pub after: Option<u32>,
 }
 
+/// [`FaultRule`]'s schema as part of [`FaultState`]: its fields, without
+/// the `additionalProperties: false` that a rule given alone carries
+/// (which would forbid the state's own fields next to them).
+#[cfg(feature = "openapi")]
+fn rule_fields() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
+    let mut rule = <FaultRule as utoipa::PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(fields)) = &mut rule {
+        fields.additional_properties = None;
+    }
+    rule
+}
+
 /// A stored fault rule and what it has done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FaultState {
     /// The rule's id.
     pub id: u64,
     /// The rule as given.
     #[serde(flatten)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = rule_fields))]
     pub rule: FaultRule,
     /// Matching requests seen so far.
     pub matched: u64,
@@ -117,6 +136,7 @@ pub struct FaultState {
 
 /// One line of the compatibility report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompatSummary {
     /// The rule's name.
     pub rule: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `{"errcode":N,"errmsg":"..."}`: every action's answer and every error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     /// 0 on success.
     pub errcode: i64,
@@ -16,6 +17,7 @@ pub struct Status {
 
 /// `cgi-bin/token` and `stable_token` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessTokenResponse {
     /// The token.
     pub access_token: String,
@@ -25,6 +27,7 @@ pub struct AccessTokenResponse {
 
 /// `POST /cgi-bin/stable_token` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StableTokenRequest {
     /// Must be `client_credential`.
     #[serde(default)]
@@ -42,6 +45,7 @@ pub struct StableTokenRequest {
 
 /// `POST /cgi-bin/clear_quota` body (`/v2` adds `appsecret`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClearQuotaRequest {
     /// The app whose quotas are cleared.
     #[serde(default)]
@@ -53,6 +57,7 @@ pub struct ClearQuotaRequest {
 
 /// `kfaccount/add` and `kfaccount/update` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfAccountRequest {
     /// `prefix@wechat_id`.
     #[serde(default)]
@@ -64,6 +69,7 @@ pub struct KfAccountRequest {
 
 /// `kfaccount/del` body (the JSON shape).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfAccountRef {
     /// The account.
     #[serde(default)]
@@ -72,6 +78,7 @@ pub struct KfAccountRef {
 
 /// `kfaccount/inviteworker` body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteWorkerRequest {
     /// The account to bind.
     #[serde(default)]
@@ -83,6 +90,7 @@ pub struct InviteWorkerRequest {
 
 /// `kfsession/create` (and `close`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfSessionRequest {
     /// The serving account.
     #[serde(default)]
@@ -94,6 +102,7 @@ pub struct KfSessionRequest {
 
 /// `getkflist` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfList {
     /// Every kf account of the app.
     pub kf_list: Vec<KfInfo>,
@@ -102,6 +111,7 @@ pub struct KfList {
 /// One `kf_list` item. Bound accounts carry `kf_wx`; unbound ones with an
 /// invitation carry the `invite_*` fields instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfInfo {
     /// `prefix@wechat_id`.
     pub kf_account: String,
@@ -127,6 +137,7 @@ pub struct KfInfo {
 
 /// `getonlinekflist` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfOnlineList {
     /// Bound accounts whose worker is online.
     pub kf_online_list: Vec<KfOnlineInfo>,
@@ -134,6 +145,7 @@ pub struct KfOnlineList {
 
 /// One `kf_online_list` item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KfOnlineInfo {
     /// `prefix@wechat_id`.
     pub kf_account: String,

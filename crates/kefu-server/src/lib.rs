@@ -7,6 +7,7 @@
 //! - `cache`: checked access tokens, kept coherent in process.
 //! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
 //! - `control`: `/_kefu/` routes and handlers.
+//! - `openapi`: the OpenAPI documents of both APIs, from `kefu-api`'s types.
 //! - `push`: delivery of the outbox to developers' servers.
 //! - `outbound`: every HTTP call to a developer's server (push requests,
 //!   answers, the URL handshake); no store, no service.
@@ -28,6 +29,7 @@ mod cache;
 mod control;
 mod gen;
 mod metrics;
+mod openapi;
 mod outbound;
 mod push;
 mod service;

@@ -100,6 +100,16 @@ pub(crate) async fn head_image(
     Ok(([(header::CONTENT_TYPE, img.content_type)], img.data).into_response())
 }
 
+/// `GET /_kefu/openapi.json`: the control API's OpenAPI document.
+pub(crate) async fn openapi_control() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(crate::openapi::control_document())
+}
+
+/// `GET /_kefu/openapi/wechat.json`: the WeChat side's OpenAPI document.
+pub(crate) async fn openapi_wechat() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(crate::openapi::wechat_document())
+}
+
 /// `GET /metrics`: Prometheus text; readable without the admin token, and
 /// holding no secret.
 pub(crate) async fn metrics(State(s): State<AppState>) -> Response {

@@ -62,6 +62,8 @@ pub(crate) const ROUTES: &[(&str, &[&str])] = &[
     ("/_kefu/faults", &["GET", "POST", "DELETE"]),
     ("/_kefu/faults/{id}", &["DELETE"]),
     ("/_kefu/compat", &["GET", "DELETE"]),
+    ("/_kefu/openapi.json", &["GET"]),
+    ("/_kefu/openapi/wechat.json", &["GET"]),
     // Open without the admin token:
     ("/_kefu/health", &["GET"]),
     ("/_kefu/media/headimg/{appid}/{kf_account}", &["GET"]),
@@ -69,7 +71,7 @@ pub(crate) const ROUTES: &[(&str, &[&str])] = &[
 ];
 
 /// Routes that answer without the admin token.
-const OPEN: &[&str] = &["/_kefu/health", "/_kefu/media/headimg/{appid}/{kf_account}", "/metrics"];
+pub(crate) const OPEN: &[&str] = &["/_kefu/health", "/_kefu/media/headimg/{appid}/{kf_account}", "/metrics"];
 
 /// The handlers of a control path; `None` for a path kefu has none for.
 fn handler(path: &str) -> Option<MethodRouter<AppState>> {
@@ -109,6 +111,8 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
         "/_kefu/faults" => post(t::add_fault).get(t::faults).delete(t::clear_faults),
         "/_kefu/faults/{id}" => delete(t::remove_fault),
         "/_kefu/compat" => get(t::compat).delete(t::clear_compat),
+        "/_kefu/openapi.json" => get(h::openapi_control),
+        "/_kefu/openapi/wechat.json" => get(h::openapi_wechat),
         "/_kefu/health" => get(h::health),
         "/_kefu/media/headimg/{appid}/{kf_account}" => get(h::head_image),
         "/metrics" => get(h::metrics),

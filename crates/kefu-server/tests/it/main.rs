@@ -18,6 +18,7 @@ mod invite;
 mod journal;
 mod kf_accounts;
 mod layout;
+mod openapi;
 mod platform;
 mod props;
 mod push_component;
