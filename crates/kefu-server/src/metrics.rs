@@ -6,6 +6,7 @@
 //! Nothing secret is a label.
 
 use kefu_core::endpoint;
+use kefu_core::ErrCode;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -72,15 +73,25 @@ pub(crate) fn render() -> String {
     handle().render()
 }
 
+/// The label of an errcode: one of the table's codes, `other`, or `none`
+/// (an answer that is not WeChat JSON). Labels are made once, not per request.
+fn errcode_label(code: Option<i64>) -> &'static str {
+    static LABELS: OnceLock<Vec<(i64, &'static str)>> = OnceLock::new();
+    let labels = LABELS.get_or_init(|| {
+        let leak = |c: i64| -> &'static str { Box::leak(c.to_string().into_boxed_str()) };
+        ErrCode::ALL.iter().map(|c| (c.code(), leak(c.code()))).collect()
+    });
+    match code {
+        None => "none",
+        Some(c) => labels.iter().find(|(n, _)| *n == c).map_or("other", |(_, l)| l),
+    }
+}
+
 /// One WeChat-side request answered.
 pub(crate) fn request(path: &str, errcode: Option<i64>, latency: Duration) {
-    let endpoint = if endpoint::find(path).is_some() {
-        path.to_owned()
-    } else {
-        "other".to_owned()
-    };
-    let errcode = errcode.map_or_else(|| "none".to_owned(), |c| c.to_string());
-    metrics::counter!("kefu_requests_total", "endpoint" => endpoint.clone(), "errcode" => errcode).increment(1);
+    let endpoint: &'static str = endpoint::find(path).map_or("other", |e| e.path);
+    let errcode = errcode_label(errcode);
+    metrics::counter!("kefu_requests_total", "endpoint" => endpoint, "errcode" => errcode).increment(1);
     metrics::histogram!("kefu_request_duration_seconds", "endpoint" => endpoint).record(latency.as_secs_f64());
 }
 

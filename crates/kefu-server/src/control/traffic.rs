@@ -84,7 +84,7 @@ pub(crate) async fn stream(
                 Ok(e) if f.matches(&e) => {
                     let event = Event::default().event("entry").id(e.id.to_string());
                     let event = event
-                        .json_data(&*e)
+                        .json_data(e.render())
                         .unwrap_or_else(|_| Event::default().comment("unencodable"));
                     return Some((Ok(event), (rx, f)));
                 }

@@ -2,9 +2,16 @@
 //! last, bounded in entries and in bytes, with a live feed for
 //! `GET /_kefu/journal/stream`. It lives in memory, one per process: a
 //! journal is what this instance answered.
+//!
+//! A request costs the hot path only a raw [`Record`] (shared buffers, no
+//! formatting); masking and rendering happen when someone reads it.
 
-use kefu_api::traffic::JournalEntry;
+use super::mask;
+use axum::body::Bytes;
+use axum::http::{HeaderValue, Method, Uri};
+use kefu_api::traffic::{CompatNote, JournalEntry};
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -31,16 +38,64 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
-    pub(crate) fn matches(&self, e: &JournalEntry) -> bool {
+    pub(crate) fn matches(&self, e: &Record) -> bool {
         self.appid.as_ref().is_none_or(|a| e.appid.as_ref() == Some(a))
-            && self.path.as_ref().is_none_or(|p| &e.path == p)
+            && self.path.as_ref().is_none_or(|p| e.uri.path() == p)
             && self.errcode.is_none_or(|c| e.errcode == Some(c))
             && self.since_id.is_none_or(|id| e.id > id)
     }
 }
 
+/// One request as the hot path leaves it: raw, unmasked, unformatted.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub id: u64,
+    pub time_ms: i64,
+    pub virtual_time: i64,
+    pub client: Option<SocketAddr>,
+    pub method: Method,
+    pub uri: Uri,
+    pub content_type: Option<HeaderValue>,
+    /// At most [`mask::BODY_MAX`] bytes (a multipart body whole, to be summarised).
+    pub request: Bytes,
+    pub status: u16,
+    pub response: Bytes,
+    pub errcode: Option<i64>,
+    pub latency_us: u64,
+    pub appid: Option<String>,
+    pub rid: Option<String>,
+    pub fault: Option<u64>,
+    pub compat: Vec<CompatNote>,
+}
+
+impl Record {
+    /// The entry as the control API shows it: tokens cut, secrets hidden,
+    /// bodies as text, multipart summarised.
+    pub(crate) fn render(&self) -> JournalEntry {
+        let content_type = self.content_type.as_ref().and_then(|v| v.to_str().ok());
+        JournalEntry {
+            id: self.id,
+            time_ms: self.time_ms,
+            virtual_time: self.virtual_time,
+            client: self.client.map_or_else(|| "-".into(), |c| c.to_string()),
+            method: self.method.to_string(),
+            path: self.uri.path().to_owned(),
+            query: mask::query(self.uri.query().unwrap_or("")),
+            request_body: mask::body(&self.request, content_type),
+            status: self.status,
+            response_body: mask::body(&self.response, None),
+            errcode: self.errcode,
+            latency_us: self.latency_us,
+            appid: self.appid.clone(),
+            rid: self.rid.clone(),
+            fault: self.fault,
+            compat: self.compat.clone(),
+        }
+    }
+}
+
 struct Kept {
-    entries: VecDeque<Arc<JournalEntry>>,
+    entries: VecDeque<Arc<Record>>,
     bytes: usize,
 }
 
@@ -49,12 +104,12 @@ pub(crate) struct Journal {
     size: usize,
     next_id: AtomicU64,
     kept: Mutex<Kept>,
-    feed: broadcast::Sender<Arc<JournalEntry>>,
+    feed: broadcast::Sender<Arc<Record>>,
     dropped: AtomicU64,
 }
 
-fn weight(e: &JournalEntry) -> usize {
-    e.request_body.len() + e.response_body.len() + e.query.len() + 256
+fn weight(e: &Record) -> usize {
+    e.request.len() + e.response.len() + 256
 }
 
 impl Journal {
@@ -84,7 +139,7 @@ impl Journal {
 
     /// Keeps an entry, dropping the oldest beyond the bounds, and sends it
     /// to live readers; answers how many old entries were dropped.
-    pub(crate) fn push(&self, entry: JournalEntry) -> usize {
+    pub(crate) fn push(&self, entry: Record) -> usize {
         let entry = Arc::new(entry);
         let dropped = {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -107,20 +162,22 @@ impl Journal {
 
     /// Entries matching `filter`, newest first, at most `limit`.
     pub(crate) fn list(&self, filter: &Filter, limit: usize) -> Vec<JournalEntry> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.entries
-            .iter()
-            .rev()
-            .filter(|e| filter.matches(e))
-            .take(limit)
-            .map(|e| (**e).clone())
-            .collect()
+        let chosen: Vec<Arc<Record>> = {
+            let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            let newest = kept.entries.iter().rev().filter(|e| filter.matches(e));
+            newest.take(limit).cloned().collect()
+        };
+        // Rendered outside the lock: requests go on being kept meanwhile.
+        chosen.iter().map(|e| e.render()).collect()
     }
 
     /// One entry by id, while it is kept.
     pub(crate) fn get(&self, id: u64) -> Option<JournalEntry> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.entries.iter().find(|e| e.id == id).map(|e| (**e).clone())
+        let found = {
+            let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            kept.entries.iter().find(|e| e.id == id).cloned()
+        };
+        found.map(|e| e.render())
     }
 
     /// Forgets every entry.
@@ -131,7 +188,7 @@ impl Journal {
     }
 
     /// Entries as they are kept, from now on.
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<JournalEntry>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Record>> {
         self.feed.subscribe()
     }
 
@@ -145,18 +202,18 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(j: &Journal, path: &str, body: usize) -> JournalEntry {
-        JournalEntry {
+    fn entry(j: &Journal, path: &str, body: usize) -> Record {
+        Record {
             id: j.next_id(),
             time_ms: 0,
             virtual_time: 0,
-            client: "127.0.0.1:1".into(),
-            method: "GET".into(),
-            path: path.into(),
-            query: String::new(),
-            request_body: "x".repeat(body),
+            client: None,
+            method: Method::GET,
+            uri: path.parse().unwrap(),
+            content_type: None,
+            request: Bytes::from("x".repeat(body)),
             status: 200,
-            response_body: String::new(),
+            response: Bytes::new(),
             errcode: Some(0),
             latency_us: 1,
             appid: None,

@@ -3,6 +3,7 @@
 //! request's metrics.
 
 use super::faults::{Action, Applied};
+use super::journal::Record;
 use super::marks::{Answered, CallerSlot};
 use super::{compat, mask};
 use crate::error::ApiError;
@@ -11,26 +12,35 @@ use crate::service::credentials;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use kefu_api::traffic::JournalEntry;
 use kefu_core::endpoint;
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// What was read of a request before it was answered.
+/// What was read of a request before it was answered (shared buffers,
+/// nothing formatted).
 struct Seen {
     time_ms: i64,
     virtual_time: i64,
-    client: String,
-    method: String,
-    path: String,
-    query: String,
-    host: Option<String>,
-    content_type: Option<String>,
+    client: Option<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    host: Option<HeaderValue>,
+    content_type: Option<HeaderValue>,
     body: Bytes,
+}
+
+impl Seen {
+    fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    fn query(&self) -> &str {
+        self.uri.query().unwrap_or("")
+    }
 }
 
 fn query_param(query: &str, key: &str) -> Option<String> {
@@ -58,24 +68,26 @@ fn body_limit(path: &str) -> usize {
 
 /// Reads at most `limit + 1` bytes: enough for the endpoint's extractor to
 /// tell an oversized body (45002) in its own turn, after the credential.
-async fn read_prefix(body: Body, limit: usize) -> Bytes {
-    let mut body = body;
-    let mut buf = Vec::new();
-    while buf.len() <= limit {
+/// A body that comes in one piece (the usual case) is kept without a copy.
+async fn read_prefix(mut body: Body, limit: usize) -> Bytes {
+    let mut pieces: Vec<Bytes> = Vec::new();
+    let mut len = 0;
+    while len <= limit {
         match body.frame().await {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
-                    buf.extend_from_slice(&data);
+                    len += data.len();
+                    pieces.push(data);
                 }
             }
             _ => break,
         }
     }
-    Bytes::from(buf)
-}
-
-fn header(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.remove(0),
+        _ => Bytes::from(pieces.concat()),
+    }
 }
 
 /// Journals, faults and measures one WeChat-side request.
@@ -85,20 +97,15 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
     }
     let started = Instant::now();
     let (mut parts, body) = req.into_parts();
-    let path = parts.uri.path().to_owned();
-    let body = read_prefix(body, body_limit(&path)).await;
+    let body = read_prefix(body, body_limit(parts.uri.path())).await;
     let seen = Seen {
         time_ms: now_ms(),
         virtual_time: state.now().0,
-        client: parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "-".into(), |c| c.0.to_string()),
-        method: parts.method.to_string(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        host: header(&parts.headers, header::HOST),
-        content_type: header(&parts.headers, header::CONTENT_TYPE),
-        path,
+        client: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        host: parts.headers.get(header::HOST).cloned(),
+        content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
         body,
     };
     let slot = CallerSlot::default();
@@ -131,12 +138,12 @@ async fn fault_for(state: &AppState, seen: &Seen) -> Option<Applied> {
     if !faults.any() {
         return None;
     }
-    let appid = if faults.wants_appid(&seen.path) {
+    let appid = if faults.wants_appid(seen.path()) {
         appid_of(state, seen).await
     } else {
         None
     };
-    let applied = faults.decide(&seen.path, &seen.method, appid.as_deref())?;
+    let applied = faults.decide(seen.path(), seen.method.as_str(), appid.as_deref())?;
     metrics::fault_hit(applied.id);
     Some(applied)
 }
@@ -144,7 +151,7 @@ async fn fault_for(state: &AppState, seen: &Seen) -> Option<Applied> {
 /// The app a request is for, found without changing anything: its
 /// `access_token`'s app, or the `appid` it names (token requests).
 async fn appid_of(state: &AppState, seen: &Seen) -> Option<String> {
-    if let Some(token) = query_param(&seen.query, "access_token") {
+    if let Some(token) = query_param(seen.query(), "access_token") {
         return credentials::authenticate(state, token)
             .await
             .ok()
@@ -155,7 +162,7 @@ async fn appid_of(state: &AppState, seen: &Seen) -> Option<String> {
 
 /// The app a request names in its query or JSON body (token requests).
 fn named_appid(seen: &Seen) -> Option<String> {
-    if let Some(appid) = query_param(&seen.query, "appid") {
+    if let Some(appid) = query_param(seen.query(), "appid") {
         return Some(appid);
     }
     let body: serde_json::Value = serde_json::from_slice(&seen.body).ok()?;
@@ -167,7 +174,7 @@ fn named_appid(seen: &Seen) -> Option<String> {
 /// The app a successful token request (which carries no access token)
 /// named in its query or body.
 fn token_request_appid(seen: &Seen, response: &Response) -> Option<String> {
-    let credential = endpoint::find(&seen.path).is_some_and(|e| !e.needs_token);
+    let credential = endpoint::find(seen.path()).is_some_and(|e| !e.needs_token);
     if !credential || response.status() != StatusCode::OK || response.extensions().get::<Answered>().is_some() {
         return None;
     }
@@ -209,51 +216,63 @@ async fn finish(
         None if status == 200 => Some(0),
         None => None,
     };
-    let endpoint = endpoint::documented(&seen.path).unwrap_or(&seen.path);
+    let endpoint = endpoint::documented(seen.path()).unwrap_or(seen.path());
     let latency = started.elapsed();
     metrics::request(endpoint, errcode, latency);
+    let host = seen.host.as_ref().and_then(|h| h.to_str().ok());
     let notes = compat::notes(&compat::Facts {
-        path: &seen.path,
-        query: &seen.query,
-        host: seen.host.as_deref(),
+        path: seen.path(),
+        query: seen.query(),
+        host,
         body: &seen.body,
         errcode,
     });
     let journal = &state.traffic.journal;
-    if !journal.on() && notes.is_empty() {
+    if !journal.on() {
+        state.traffic.compat.count(0, seen.time_ms, appid.as_deref(), &notes);
         return response;
     }
-    let (response, response_body) = if was_dropped || !journal.on() {
-        (response, String::new())
+    let (response, answer) = if was_dropped {
+        (response, Bytes::new())
     } else {
         let (res_parts, res_body) = response.into_parts();
         let bytes = res_body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        let text = mask::body(&bytes, None);
-        (Response::from_parts(res_parts, Body::from(bytes)), text)
+        (Response::from_parts(res_parts, Body::from(bytes.clone())), bytes)
     };
-    let id = if journal.on() { journal.next_id() } else { 0 };
+    let id = journal.next_id();
     state.traffic.compat.count(id, seen.time_ms, appid.as_deref(), &notes);
-    if journal.on() {
-        let entry = JournalEntry {
-            id,
-            time_ms: seen.time_ms,
-            virtual_time: seen.virtual_time,
-            client: seen.client,
-            method: seen.method,
-            query: mask::query(&seen.query),
-            request_body: mask::body(&seen.body, seen.content_type.as_deref()),
-            path: seen.path,
-            status,
-            response_body,
-            errcode,
-            latency_us: latency.as_micros() as u64,
-            appid,
-            rid: answered.map(|a| a.rid),
-            fault,
-            compat: notes,
-        };
-        let dropped = journal.push(entry);
-        metrics::journal_dropped(dropped);
-    }
+    let record = Record {
+        id,
+        time_ms: seen.time_ms,
+        virtual_time: seen.virtual_time,
+        client: seen.client,
+        request: kept(seen.body, seen.content_type.as_ref()),
+        method: seen.method,
+        uri: seen.uri,
+        content_type: seen.content_type,
+        status,
+        response: kept(answer, None),
+        errcode,
+        latency_us: latency.as_micros() as u64,
+        appid,
+        rid: answered.map(|a| a.rid),
+        fault,
+        compat: notes,
+    };
+    metrics::journal_dropped(journal.push(record));
     response
+}
+
+/// What the journal keeps of a body: its first 64 KiB (a copy when the
+/// body is larger, so the rest is freed), or a multipart body whole (its
+/// parts are summarised when read).
+fn kept(body: Bytes, content_type: Option<&HeaderValue>) -> Bytes {
+    let multipart = content_type
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/"));
+    if multipart || body.len() <= mask::BODY_MAX {
+        body
+    } else {
+        Bytes::copy_from_slice(&body[..mask::BODY_MAX])
+    }
 }
