@@ -70,23 +70,24 @@ fn body_limit(path: &str) -> usize {
 /// tell an oversized body (45002) in its own turn, after the credential.
 /// A body that comes in one piece (the usual case) is kept without a copy.
 async fn read_prefix(mut body: Body, limit: usize) -> Bytes {
-    let mut pieces: Vec<Bytes> = Vec::new();
-    let mut len = 0;
-    while len <= limit {
-        match body.frame().await {
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    len += data.len();
-                    pieces.push(data);
-                }
+    let mut first = Bytes::new();
+    let mut more: Vec<u8> = Vec::new();
+    while first.len() + more.len() <= limit {
+        let Some(Ok(frame)) = body.frame().await else { break };
+        let Ok(data) = frame.into_data() else { continue };
+        if first.is_empty() && more.is_empty() {
+            first = data;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&first);
             }
-            _ => break,
+            more.extend_from_slice(&data);
         }
     }
-    match pieces.len() {
-        0 => Bytes::new(),
-        1 => pieces.remove(0),
-        _ => Bytes::from(pieces.concat()),
+    if more.is_empty() {
+        first
+    } else {
+        Bytes::from(more)
     }
 }
 
@@ -229,18 +230,22 @@ async fn finish(
     });
     let journal = &state.traffic.journal;
     if !journal.on() {
-        state.traffic.compat.count(0, seen.time_ms, appid.as_deref(), &notes);
+        if !notes.is_empty() {
+            state.traffic.compat.count(0, seen.time_ms, appid.as_deref(), &notes);
+        }
         return response;
     }
     let (response, answer) = if was_dropped {
         (response, Bytes::new())
     } else {
         let (res_parts, res_body) = response.into_parts();
-        let bytes = res_body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let bytes = read_prefix(res_body, usize::MAX - 1).await;
         (Response::from_parts(res_parts, Body::from(bytes.clone())), bytes)
     };
     let id = journal.next_id();
-    state.traffic.compat.count(id, seen.time_ms, appid.as_deref(), &notes);
+    if !notes.is_empty() {
+        state.traffic.compat.count(id, seen.time_ms, appid.as_deref(), &notes);
+    }
     let record = Record {
         id,
         time_ms: seen.time_ms,
