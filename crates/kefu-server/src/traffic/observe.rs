@@ -29,6 +29,8 @@ struct Seen {
     path: String,
     query: String,
     host: Option<String>,
+    /// Came over TLS (kefu's HTTPS port or a proxy tunnel).
+    over_tls: bool,
     content_type: Option<String>,
     body: Bytes,
 }
@@ -97,6 +99,7 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
         method: parts.method.to_string(),
         query: parts.uri.query().unwrap_or("").to_owned(),
         host: header(&parts.headers, header::HOST),
+        over_tls: parts.extensions.get::<crate::tls::OverTls>().is_some(),
         content_type: header(&parts.headers, header::CONTENT_TYPE),
         path,
         body,
@@ -216,6 +219,7 @@ async fn finish(
         path: &seen.path,
         query: &seen.query,
         host: seen.host.as_deref(),
+        over_tls: seen.over_tls,
         body: &seen.body,
         errcode,
     });
