@@ -13,6 +13,9 @@
 //!   answers, the URL handshake); no store, no service.
 //! - `background`: what time alone causes (idle sessions close, tickets
 //!   fall due), every second and after a clock advance.
+//! - [`tls`]: kefu's certificate authority, its server certificate, and
+//!   the API over TLS: `CONNECT` tunnels on the main listener (proxy mode)
+//!   and the `--tls-listen` port (hosts mode). [`hosts`]: WeChat's API hosts.
 //! - `service`: the only place that sequences IO: load through the store,
 //!   decide with `kefu-core`, write back, in one transaction. Its modules
 //!   never import each other in a circle (a test checks), and never import
@@ -21,7 +24,9 @@
 //! Handlers extract, call one service function, and return.
 
 pub mod error;
+pub mod hosts;
 pub mod state;
+pub mod tls;
 
 mod access;
 mod background;
@@ -109,15 +114,73 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = tower::ServiceBuilder::new()
-        .map_request(collapse_slashes)
+    serve_with(listener, None, state, shutdown).await
+}
+
+/// The app every listener serves: `//` collapsed, then the router.
+type App = tower::util::MapRequest<Router, fn(Request) -> Request>;
+
+/// Serves on an already bound listener, and with `tls` also over TLS:
+/// inside `CONNECT` tunnels on that listener (proxy mode) and on the TLS
+/// port when there is one, until `shutdown` resolves. Every way in reaches
+/// the same router with the client's address.
+pub async fn serve_with(
+    listener: TcpListener,
+    tls: Option<tls::Tls>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use futures_util::FutureExt;
+    let app: App = tower::ServiceBuilder::new()
+        .map_request(collapse_slashes as fn(Request) -> Request)
         .service(router(state));
+    let shutdown = shutdown.shared();
+    let Some(tls) = tls else {
+        return serve_plain(listener, tls::proxy::Front::new(app, None, None), shutdown).await;
+    };
+    let local = match &tls.listener {
+        Some(port) => port.local_addr()?,
+        None => listener.local_addr()?,
+    };
+    let (handshakes, secured) = tls::secure::channel(tls.certificates.acceptor(), local);
+    if let Some(port) = tls.listener {
+        tokio::spawn(tls::secure::run_port(port, handshakes.clone(), shutdown.clone()));
+    }
+    let names = tls.certificates.names();
+    let front = tls::proxy::Front::new(app.clone(), Some(handshakes), Some(names));
+    let plain = serve_plain(listener, front, shutdown.clone());
+    tokio::try_join!(plain, serve_secure(secured, app, shutdown)).map(|_| ())
+}
+
+async fn serve_plain(
+    listener: TcpListener,
+    front: tls::proxy::Front<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // Answers are small: send them at once rather than wait for Nagle.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    let front = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(front);
+    axum::serve(listener, front).with_graceful_shutdown(shutdown).await
+}
+
+async fn serve_secure(
+    listener: tls::secure::SecureListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = tower::ServiceBuilder::new()
+        .map_request(|mut req: Request| {
+            req.extensions_mut().insert(tls::OverTls);
+            req
+        })
+        .service(app);
     let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    // `tap_io` is what lets `ConnectInfo` read any listener's address.
+    axum::serve(listener.tap_io(|_| {}), app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// SDKs configured with a trailing slash send `//cgi-bin/...`: route it as

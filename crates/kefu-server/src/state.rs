@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub push_timeout: Duration,
     /// Most WeChat-side requests the journal keeps (0: no journal).
     pub journal_size: usize,
+    /// kefu's CA certificate (PEM, public), served at `/_kefu/ca.pem`.
+    pub ca_certificate: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +40,7 @@ impl Default for ServerConfig {
             trust_proxy: false,
             push_timeout: Duration::from_secs(push::TIMEOUT_SECS),
             journal_size: crate::traffic::journal::DEFAULT_SIZE,
+            ca_certificate: None,
         }
     }
 }
@@ -51,6 +54,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("trust_proxy", &self.trust_proxy)
             .field("push_timeout", &self.push_timeout)
             .field("journal_size", &self.journal_size)
+            .field("ca_certificate", &self.ca_certificate.is_some())
             .finish()
     }
 }

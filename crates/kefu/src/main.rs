@@ -2,6 +2,7 @@
 //! plays the human side against a running one.
 
 mod cli;
+mod https;
 mod secret;
 mod serve;
 

@@ -1,6 +1,7 @@
 //! `kefu serve` and `kefu migrate`: the commands that own the store, apart
 //! from the client commands in `cli` that talk to a running server.
 
+use crate::https::TlsArgs;
 use crate::secret::Secret;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -44,6 +45,8 @@ pub(crate) struct ServeArgs {
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Where the state lives.
@@ -74,14 +77,15 @@ pub(crate) fn migrate(db: &DbArgs) -> anyhow::Result<()> {
 
 /// `kefu serve`: opens the store, makes sure the demo app exists, listens.
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() && args.admin_token.is_none() {
-        bail!(
-            "refusing to listen on {} without --admin-token (KEFU_ADMIN_TOKEN)",
-            args.listen
-        );
+    // Proxy mode rides on the main listener; the TLS port follows the same rule.
+    for addr in std::iter::once(args.listen).chain(args.tls.listen()) {
+        if !addr.ip().is_loopback() && args.admin_token.is_none() {
+            bail!("refusing to listen on {addr} without --admin-token (KEFU_ADMIN_TOKEN)");
+        }
     }
     let url = args.db.parse()?;
     let store = kefu_store::open(&url).with_context(|| format!("cannot open the store {url:?}"))?;
+    let (ca, tls) = args.tls.start().await?;
     let offset = kefu_server::load_clock_offset(&*store)
         .await
         .with_context(|| format!("cannot read the virtual clock from {url:?}"))?;
@@ -105,6 +109,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             trust_proxy: args.trust_proxy,
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
             journal_size: args.journal_size,
+            ca_certificate: Some(ca.certificate_pem().to_owned()),
         },
     );
     let demo = kefu_server::ensure_demo_app(&state)
@@ -121,7 +126,8 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "demo app: appid={} secret={} wechat_id={}",
         demo.appid, demo.secret, demo.wechat_id
     );
-    kefu_server::serve(listener, state, shutdown_signal())
+    crate::https::announce(&ca, &tls, addr)?;
+    kefu_server::serve_with(listener, Some(tls), state, shutdown_signal())
         .await
         .with_context(|| format!("serving on http://{addr} stopped"))
 }

@@ -92,6 +92,17 @@ pub(crate) async fn health(State(s): State<AppState>) -> Response {
     (status, Json(h)).into_response()
 }
 
+/// `GET /_kefu/ca.pem`: kefu's CA certificate, public (the key is never
+/// served); 404 when this server has no CA.
+pub(crate) async fn ca_certificate(State(s): State<AppState>) -> Result<Response, ControlError> {
+    let pem = s
+        .config
+        .ca_certificate
+        .clone()
+        .ok_or(ControlError::NotFound("certificate authority"))?;
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response())
+}
+
 pub(crate) async fn head_image(
     State(s): State<AppState>,
     Path((appid, kf)): Path<(String, String)>,

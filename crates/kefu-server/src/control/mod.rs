@@ -1,7 +1,8 @@
 //! The control API under `/_kefu/`: JSON in, JSON out, HTTP statuses for
 //! errors. It plays the human side (invited users, workers, followers) and
 //! drives the test harness (virtual clock, reset). When an admin token is
-//! configured every call but `health` and avatar images needs it.
+//! configured every call but `health`, the CA certificate and avatar images
+//! needs it.
 
 mod conversation;
 mod handlers;
@@ -66,12 +67,18 @@ pub(crate) const ROUTES: &[(&str, &[&str])] = &[
     ("/_kefu/openapi/wechat.json", &["GET"]),
     // Open without the admin token:
     ("/_kefu/health", &["GET"]),
+    ("/_kefu/ca.pem", &["GET"]),
     ("/_kefu/media/headimg/{appid}/{kf_account}", &["GET"]),
     ("/metrics", &["GET"]),
 ];
 
 /// Routes that answer without the admin token.
-pub(crate) const OPEN: &[&str] = &["/_kefu/health", "/_kefu/media/headimg/{appid}/{kf_account}", "/metrics"];
+pub(crate) const OPEN: &[&str] = &[
+    "/_kefu/health",
+    "/_kefu/ca.pem",
+    "/_kefu/media/headimg/{appid}/{kf_account}",
+    "/metrics",
+];
 
 /// The handlers of a control path; `None` for a path kefu has none for.
 fn handler(path: &str) -> Option<MethodRouter<AppState>> {
@@ -114,6 +121,7 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
         "/_kefu/openapi.json" => get(h::openapi_control),
         "/_kefu/openapi/wechat.json" => get(h::openapi_wechat),
         "/_kefu/health" => get(h::health),
+        "/_kefu/ca.pem" => get(h::ca_certificate),
         "/_kefu/media/headimg/{appid}/{kf_account}" => get(h::head_image),
         "/metrics" => get(h::metrics),
         _ => return None,

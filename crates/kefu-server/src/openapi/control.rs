@@ -307,6 +307,12 @@ fn rows() -> Vec<Row> {
         },
         row(
             Get,
+            "/_kefu/ca.pem",
+            "kefu's CA certificate (PEM), for proxy and hosts mode",
+        )
+        .raw("application/x-pem-file", "The CA certificate, PEM."),
+        row(
+            Get,
             "/_kefu/media/headimg/{appid}/{kf_account}",
             "A kf account's uploaded avatar",
         )

@@ -3,19 +3,11 @@
 //! and the notes counted per rule and app (`GET /_kefu/compat`). The rules
 //! and what real WeChat does are in `docs/behaviour.md`.
 
+use crate::hosts::is_wechat_host;
 use kefu_api::traffic::{CompatNote, CompatSummary};
 use kefu_core::endpoint;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-
-/// Hosts of WeChat's API (the main one and the regional access points).
-pub(crate) const WECHAT_HOSTS: &[&str] = &[
-    "api.weixin.qq.com",
-    "api2.weixin.qq.com",
-    "sh.api.weixin.qq.com",
-    "sz.api.weixin.qq.com",
-    "hk.api.weixin.qq.com",
-];
 
 /// Retired paths SDKs still call, and what replaced them.
 const LEGACY: &[(&str, &str)] = &[(
@@ -31,6 +23,8 @@ pub(crate) struct Facts<'a> {
     pub query: &'a str,
     /// The `Host` header.
     pub host: Option<&'a str>,
+    /// Whether the request came over TLS (kefu's HTTPS port or a proxy tunnel).
+    pub over_tls: bool,
     /// The request body.
     pub body: &'a [u8],
     /// The answer's errcode.
@@ -77,7 +71,7 @@ pub(crate) fn notes(f: &Facts<'_>) -> Vec<CompatNote> {
             "WeChat reads access_token from the query string only; in the body it is ignored (41001)".into(),
         ));
     }
-    if f.host.is_some_and(is_wechat_host) {
+    if !f.over_tls && f.host.is_some_and(is_wechat_host) {
         found.push(note(
             "http_not_https",
             false,
@@ -85,12 +79,6 @@ pub(crate) fn notes(f: &Facts<'_>) -> Vec<CompatNote> {
         ));
     }
     found
-}
-
-/// Whether `host` (with or without a port) is one of WeChat's API hosts.
-pub(crate) fn is_wechat_host(host: &str) -> bool {
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    WECHAT_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
 fn percent_encoded_kf_account(query: &str) -> bool {
@@ -158,6 +146,7 @@ mod tests {
             path,
             query,
             host: None,
+            over_tls: false,
             body,
             errcode: Some(0),
         }
@@ -198,6 +187,12 @@ mod tests {
             ..facts("/cgi-bin/token", "", b"")
         };
         assert_eq!(rules(&proxied), ["http_not_https"]);
+        let tunnelled = Facts {
+            host: Some("api.weixin.qq.com"),
+            over_tls: true,
+            ..facts("/cgi-bin/token", "", b"")
+        };
+        assert!(rules(&tunnelled).is_empty());
         assert!(rules(&facts("/cgi-bin/token", "access_token=T&kf_account=a@b", b"{}")).is_empty());
     }
 

@@ -30,6 +30,8 @@ struct Seen {
     uri: Uri,
     host: Option<HeaderValue>,
     content_type: Option<HeaderValue>,
+    /// Came over TLS (kefu's HTTPS port or a proxy tunnel).
+    over_tls: bool,
     body: Bytes,
 }
 
@@ -107,6 +109,7 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
         uri: parts.uri.clone(),
         host: parts.headers.get(header::HOST).cloned(),
         content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        over_tls: parts.extensions.get::<crate::tls::OverTls>().is_some(),
         body,
     };
     let slot = CallerSlot::default();
@@ -225,6 +228,7 @@ async fn finish(
         path: seen.path(),
         query: seen.query(),
         host,
+        over_tls: seen.over_tls,
         body: &seen.body,
         errcode,
     });

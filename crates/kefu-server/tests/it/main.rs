@@ -29,6 +29,7 @@ mod records;
 mod send;
 mod session_control;
 mod sessions;
+mod tls;
 mod tokens;
 mod typing;
 mod wire;

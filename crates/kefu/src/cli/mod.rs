@@ -12,6 +12,7 @@ mod push;
 mod remote;
 mod traffic;
 
+use crate::https::{self, CaArgs};
 use crate::secret::Secret;
 use crate::serve::{self, DbArgs, ServeArgs};
 use app::AppCmd;
@@ -46,6 +47,14 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Print the path of kefu's CA certificate (made when missing), or with --pem the certificate.
+    Ca {
+        /// Print the certificate (PEM) instead of its path.
+        #[arg(long)]
+        pem: bool,
+        #[command(flatten)]
+        ca: CaArgs,
+    },
     /// Apps: create, list, show, set.
     App {
         #[command(subcommand)]
@@ -190,6 +199,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Serve(a) => serve::serve(a).await,
         Command::Migrate(db) => serve::migrate(&db),
+        Command::Ca { pem, ca } => https::ca(&ca, pem),
         Command::App { action, remote } => app::app(action, &remote).await,
         Command::Follow { app, openid, remote } => conversation::follow(&app, openid.as_deref(), &remote).await,
         Command::Invite {

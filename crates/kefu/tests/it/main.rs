@@ -6,6 +6,7 @@ mod cli;
 mod cli_errors;
 mod cli_platform;
 mod durability;
+mod https;
 mod instances;
 mod outage;
 // The PostgreSQL schema-per-test helper the store's own tests use.

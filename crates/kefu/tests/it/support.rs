@@ -20,7 +20,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-pub const KEFU_ENV: [&str; 12] = [
+pub const KEFU_ENV: [&str; 15] = [
     "KEFU_SERVER",
     "KEFU_ADMIN_TOKEN",
     "KEFU_LISTEN",
@@ -32,6 +32,9 @@ pub const KEFU_ENV: [&str; 12] = [
     "KEFU_PUSH_TIMEOUT_MS",
     "KEFU_JOURNAL_SIZE",
     "KEFU_LOG_FORMAT",
+    "KEFU_CA_DIR",
+    "KEFU_TLS_LISTEN",
+    "KEFU_TLS_HOST",
     "RUST_LOG",
 ];
 
@@ -58,10 +61,16 @@ pub struct Kefu {
     pub base: String,
     /// The demo app, as printed by the server.
     pub demo: DemoApp,
+    /// The CA certificate's path, as printed by the server.
+    pub ca_cert: PathBuf,
+    /// `https://ADDR` of the TLS port, as printed, when there is one.
+    pub tls: Option<String>,
     /// Everything the process printed so far, stdout and stderr, line by line.
     output: Arc<Mutex<String>>,
     /// The data directory, when the server owns it (removed after the kill).
     _dir: Option<TempDir>,
+    /// The CA directory, unless the test chose one with `--ca-dir`.
+    _ca_dir: Option<TempDir>,
 }
 
 impl Kefu {
@@ -86,14 +95,19 @@ impl Kefu {
     }
 
     /// A server on the database `url` (`sqlite://` or `postgres://`), with
-    /// extra `serve` options and environment variables.
+    /// extra `serve` options and environment variables. Its CA lives in a
+    /// temporary directory unless `extra` names one with `--ca-dir`.
     pub fn start_url(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Kefu {
         let mut cmd = Command::new(KEFU);
         for var in KEFU_ENV {
             cmd.env_remove(var);
         }
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--database", url]);
+        let ca_dir = (!extra.contains(&"--ca-dir")).then(|| tempfile::tempdir().expect("temporary directory"));
+        if let Some(dir) = &ca_dir {
+            cmd.arg("--ca-dir").arg(dir.path().join("ca"));
+        }
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
             .args(extra)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
@@ -104,17 +118,16 @@ impl Kefu {
         let output = Arc::new(Mutex::new(String::new()));
         let lines = forward_lines(child.stdout.take().expect("piped stdout"), output.clone());
         let stderr = collect(child.stderr.take().expect("piped stderr"), output.clone());
-        let next_line = || lines.recv_timeout(TIMEOUT).ok();
-        let parsed = next_line()
-            .and_then(|l| parse_address(&l))
-            .and_then(|base| Some((base, parse_demo(&next_line()?)?)));
-        match parsed {
-            Some((base, demo)) => Kefu {
+        match Announced::read(|| lines.recv_timeout(TIMEOUT).ok()) {
+            Some(a) => Kefu {
                 child,
-                base,
-                demo,
+                base: a.base,
+                demo: a.demo,
+                ca_cert: a.ca_cert,
+                tls: a.tls,
                 output,
                 _dir: None,
+                _ca_dir: ca_dir,
             },
             None => {
                 let _ = child.kill();
@@ -205,6 +218,39 @@ fn append(tee: &Mutex<String>, line: &str) {
     let mut all = tee.lock().unwrap_or_else(|p| p.into_inner());
     all.push_str(line);
     all.push('\n');
+}
+
+/// What `kefu serve` prints once it listens.
+struct Announced {
+    base: String,
+    demo: DemoApp,
+    ca_cert: PathBuf,
+    tls: Option<String>,
+}
+
+impl Announced {
+    /// The address line, the demo app's line, the TLS port's line when
+    /// there is one, and the CA line.
+    fn read(mut next_line: impl FnMut() -> Option<String>) -> Option<Announced> {
+        let base = parse_address(&next_line()?)?;
+        let demo = parse_demo(&next_line()?)?;
+        let mut line = next_line()?;
+        let tls = match line.strip_prefix("TLS listening on ") {
+            Some(rest) => {
+                let url = rest.split_whitespace().next()?.to_owned();
+                line = next_line()?;
+                Some(url)
+            }
+            None => None,
+        };
+        let ca = line.strip_prefix("CA certificate: ")?.split(" (").next()?;
+        Some(Announced {
+            base,
+            demo,
+            ca_cert: PathBuf::from(ca),
+            tls,
+        })
+    }
 }
 
 /// `kefu listening on http://ADDR (store ...)` -> `http://ADDR`.
