@@ -310,7 +310,8 @@ fn rows() -> Vec<Row> {
             "/_kefu/ca.pem",
             "kefu's CA certificate (PEM), for proxy and hosts mode",
         )
-        .raw("application/x-pem-file", "The CA certificate, PEM."),
+        .raw("application/x-pem-file", "The CA certificate, PEM.")
+        .errors(&[404]),
         row(
             Get,
             "/_kefu/media/headimg/{appid}/{kf_account}",
