@@ -7,8 +7,9 @@
 
 use kefu_core::endpoint;
 use kefu_core::ErrCode;
+use metrics::{Counter, Histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -87,12 +88,50 @@ fn errcode_label(code: Option<i64>) -> &'static str {
     }
 }
 
+/// An endpoint's registered metrics: its latency histogram and its
+/// counters by errcode label, so a request costs no registry look-up.
+struct EndpointMetrics {
+    latency: Histogram,
+    counts: Mutex<Vec<(&'static str, Counter)>>,
+}
+
+/// The metrics of `path`'s endpoint (`other` for a path not in the table).
+fn endpoint_metrics(path: &str) -> &'static EndpointMetrics {
+    static ALL: OnceLock<Vec<(&'static str, EndpointMetrics)>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let paths = endpoint::ENDPOINTS.iter().map(|e| e.path).chain(["other"]);
+        paths
+            .map(|p| {
+                let latency = metrics::histogram!("kefu_request_duration_seconds", "endpoint" => p);
+                (
+                    p,
+                    EndpointMetrics {
+                        latency,
+                        counts: Mutex::new(Vec::new()),
+                    },
+                )
+            })
+            .collect()
+    });
+    // The list ends with `other`, so it is never empty.
+    let i = all.iter().position(|(p, _)| *p == path).unwrap_or(all.len() - 1);
+    &all[i].1
+}
+
 /// One WeChat-side request answered.
 pub(crate) fn request(path: &str, errcode: Option<i64>, latency: Duration) {
+    let m = endpoint_metrics(path);
+    m.latency.record(latency.as_secs_f64());
+    let label = errcode_label(errcode);
+    let mut counts = m.counts.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, c)) = counts.iter().find(|(l, _)| *l == label) {
+        c.increment(1);
+        return;
+    }
     let endpoint: &'static str = endpoint::find(path).map_or("other", |e| e.path);
-    let errcode = errcode_label(errcode);
-    metrics::counter!("kefu_requests_total", "endpoint" => endpoint, "errcode" => errcode).increment(1);
-    metrics::histogram!("kefu_request_duration_seconds", "endpoint" => endpoint).record(latency.as_secs_f64());
+    let counter = metrics::counter!("kefu_requests_total", "endpoint" => endpoint, "errcode" => label);
+    counter.increment(1);
+    counts.push((label, counter));
 }
 
 /// One push try ended.
@@ -102,8 +141,11 @@ pub(crate) fn push_try(outcome: &'static str) {
 
 /// Journal entries dropped.
 pub(crate) fn journal_dropped(n: usize) {
+    static DROPPED: OnceLock<Counter> = OnceLock::new();
     if n > 0 {
-        metrics::counter!("kefu_journal_dropped_total").increment(n as u64);
+        DROPPED
+            .get_or_init(|| metrics::counter!("kefu_journal_dropped_total"))
+            .increment(n as u64);
     }
 }
 
