@@ -99,6 +99,54 @@ pub struct MsgList {
     pub msgid: i64,
 }
 
+/// `POST msgrecord/getrecord` body: the retired endpoint co-wechat-api's
+/// `getRecords` calls, answered in lenient mode only. Missing numbers read
+/// as 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordPageRequest {
+    /// Start (unix seconds).
+    #[serde(default)]
+    pub starttime: i64,
+    /// End (unix seconds), at most 24 hours after the start.
+    #[serde(default)]
+    pub endtime: i64,
+    /// The page, from 1.
+    #[serde(default)]
+    pub pageindex: i64,
+    /// Records per page, 1-50.
+    #[serde(default)]
+    pub pagesize: i64,
+    /// Only this follower's records, when given and not empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+}
+
+/// One record of `msgrecord/getrecord`, in the retired endpoint's field
+/// order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LegacyRecord {
+    /// The kf account.
+    pub worker: String,
+    /// The follower.
+    pub openid: String,
+    /// 2002 the kf sent, 2003 the kf received.
+    pub opercode: i64,
+    /// When (unix seconds).
+    pub time: i64,
+    /// The text, or `[image]`, `[voice]`, `[video]`, ...
+    pub text: String,
+}
+
+/// `POST msgrecord/getrecord` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LegacyRecordList {
+    /// One page of records, by ascending message id.
+    pub recordlist: Vec<LegacyRecord>,
+}
+
 /// `POST message/custom/typing` (and `business/typing`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

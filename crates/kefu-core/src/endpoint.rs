@@ -216,6 +216,26 @@ pub const ALIASES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A retired endpoint some SDKs still call, and the documented endpoint
+/// that replaced it. kefu answers it only in lenient mode (else 40066).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Legacy {
+    /// The retired endpoint: its path, methods, scope and body limit.
+    pub endpoint: Endpoint,
+    /// The documented path that replaced it.
+    pub replaced_by: &'static str,
+}
+
+/// Retired endpoints kefu answers in lenient mode, each in its own old
+/// shape (not as an alias: their bodies and answers differ from their
+/// replacements').
+pub const LEGACY: &[Legacy] = &[Legacy {
+    // co-wechat-api 3.11's `getRecords`: `{starttime, endtime, pageindex,
+    // pagesize}` answered `{"recordlist":[...]}`.
+    endpoint: ep("/customservice/msgrecord/getrecord", Method::Post, MP_OA_SA_MG, KF_SETS),
+    replaced_by: "/customservice/msgrecord/getmsglist",
+}];
+
 /// Looks an endpoint up by its documented path.
 pub fn find(path: &str) -> Option<&'static Endpoint> {
     ENDPOINTS.iter().find(|e| e.path == path)
@@ -224,6 +244,11 @@ pub fn find(path: &str) -> Option<&'static Endpoint> {
 /// The documented path an alias stands for.
 pub fn documented(alias: &str) -> Option<&'static str> {
     ALIASES.iter().find(|(a, _)| *a == alias).map(|(_, d)| *d)
+}
+
+/// The retired endpoint at `path`, if any.
+pub fn legacy(path: &str) -> Option<&'static Legacy> {
+    LEGACY.iter().find(|l| l.endpoint.path == path)
 }
 
 impl Endpoint {
@@ -284,6 +309,15 @@ mod tests {
         for (alias, doc) in ALIASES {
             assert!(find(doc).is_some(), "{doc}");
             assert!(find(alias).is_none(), "{alias}");
+        }
+    }
+
+    #[test]
+    fn every_legacy_endpoint_is_retired_for_a_documented_one() {
+        for l in LEGACY {
+            assert!(find(l.replaced_by).is_some(), "{}", l.replaced_by);
+            assert!(find(l.endpoint.path).is_none(), "{}", l.endpoint.path);
+            assert!(documented(l.endpoint.path).is_none(), "{}", l.endpoint.path);
         }
     }
 

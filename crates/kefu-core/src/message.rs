@@ -13,6 +13,8 @@ use crate::ids::{AppId, KfAccount, MsgId, OpenId, Timestamp};
 pub const MAX_RECORD_SPAN: i64 = 24 * 3600;
 /// Most records one `getmsglist` call returns.
 pub const MAX_RECORDS: i64 = 10_000;
+/// Most records one page of the retired `getrecord` holds (WeChat's old limit).
+pub const MAX_PAGE_SIZE: i64 = 50;
 
 /// Which way a message went, as chat records say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,38 @@ pub fn check_query(starttime: i64, endtime: i64, msgid: i64, number: i64) -> Res
     })
 }
 
+/// A checked page of the retired `msgrecord/getrecord`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordPage {
+    /// Earliest `time`, inclusive.
+    pub start: Timestamp,
+    /// Latest `time`, inclusive.
+    pub end: Timestamp,
+    /// Records of the range (after the follower filter) before this page.
+    pub skip: u64,
+    /// At most this many records.
+    pub size: u32,
+}
+
+/// Checks `getrecord` parameters as [`check_query`] checks `getmsglist`'s:
+/// 65416 for negative times, an end before the start, a `pageindex` below 1
+/// or a `pagesize` outside 1-50; then 65417 for a span over 24 hours.
+pub fn check_page(starttime: i64, endtime: i64, pageindex: i64, pagesize: i64) -> Result<RecordPage, ErrCode> {
+    let valid = starttime >= 0 && endtime >= starttime && pageindex >= 1 && (1..=MAX_PAGE_SIZE).contains(&pagesize);
+    if !valid {
+        return Err(ErrCode::ParamInvalid);
+    }
+    if endtime - starttime > MAX_RECORD_SPAN {
+        return Err(ErrCode::TimeRangeTooLong);
+    }
+    Ok(RecordPage {
+        start: Timestamp(starttime),
+        end: Timestamp(endtime),
+        skip: ((pageindex - 1) as u64).saturating_mul(pagesize as u64),
+        size: pagesize as u32,
+    })
+}
+
 /// The `msgid` a caller passes back for the next page: one past the last
 /// record returned, or the query's own start when nothing came back.
 pub fn next_cursor(records: &[Message], q: &RecordQuery) -> MsgId {
@@ -153,6 +187,20 @@ mod tests {
         assert_eq!(check_query(0, 86_401, 1, 10), Err(ErrCode::TimeRangeTooLong));
         let q = check_query(0, 86_400, 0, 10_000).unwrap();
         assert_eq!((q.from, q.limit), (MsgId(1), 10_000));
+    }
+
+    #[test]
+    fn pages_are_checked_in_order() {
+        assert_eq!(check_page(10, 5, 1, 10), Err(ErrCode::ParamInvalid));
+        assert_eq!(check_page(0, 10, 0, 10), Err(ErrCode::ParamInvalid));
+        assert_eq!(check_page(0, 10, 1, 0), Err(ErrCode::ParamInvalid));
+        assert_eq!(check_page(0, 10, 1, 51), Err(ErrCode::ParamInvalid));
+        assert_eq!(check_page(-1, 10, 1, 10), Err(ErrCode::ParamInvalid));
+        assert_eq!(check_page(0, 86_401, 1, 10), Err(ErrCode::TimeRangeTooLong));
+        let p = check_page(0, 86_400, 3, 50).unwrap();
+        assert_eq!((p.skip, p.size), (100, 50));
+        let far = check_page(0, 10, i64::MAX, 50).unwrap();
+        assert_eq!(far.skip, u64::MAX);
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// When set, every `/_kefu/` call needs `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
-    /// Also answer the undocumented paths some SDKs send (logged as warnings).
+    /// Also answer the undocumented paths some SDKs send and the retired
+    /// endpoints they still call (logged as warnings).
     pub lenient: bool,
     /// Take the caller's address from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,

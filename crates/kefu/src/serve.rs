@@ -30,7 +30,7 @@ pub(crate) struct ServeArgs {
     /// `cgi-bin/token` calls per app per day (45009).
     #[arg(long, env = "KEFU_TOKEN_DAILY_LIMIT", default_value_t = Limits::default().token_daily)]
     token_daily_limit: u32,
-    /// Also answer undocumented paths some SDKs send (`/cgi-bin/customservice/kfaccount/*`, ...).
+    /// Also answer undocumented paths some SDKs send (`/cgi-bin/customservice/kfaccount/*`, ...) and the retired `msgrecord/getrecord`.
     #[arg(long, env = "KEFU_LENIENT")]
     lenient: bool,
     /// Take the caller's address from `X-Forwarded-For` (kefu behind a proxy).

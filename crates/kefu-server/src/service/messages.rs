@@ -5,7 +5,9 @@ use super::sessions::live_session;
 use super::{enabled_app, find_kf};
 use crate::error::ApiError;
 use crate::state::AppState;
-use kefu_api::conversation::{CustomMessage, MsgList, MsgListRequest, Record, TypingRequest};
+use kefu_api::conversation::{
+    CustomMessage, LegacyRecord, LegacyRecordList, MsgList, MsgListRequest, Record, RecordPageRequest, TypingRequest,
+};
 use kefu_core::app::AccountType;
 use kefu_core::ids::{AppId, MsgId, OpenId};
 use kefu_core::message::{self, Message, Opercode};
@@ -140,6 +142,62 @@ pub(crate) async fn records(state: &AppState, caller: &AppId, req: MsgListReques
                 recordlist,
                 msgid: cursor.0,
             })
+        })
+        .await
+}
+
+/// Records read per store call while `getrecord` looks for its page.
+const PAGE_SCAN: u32 = 10_000;
+
+/// `msgrecord/getrecord`, the retired endpoint (lenient mode only): the
+/// records `getmsglist` reads, filtered by `openid` when given and cut in
+/// pages of `pagesize` (65416, 65417 as `getmsglist`).
+pub(crate) async fn record_page(
+    state: &AppState,
+    caller: &AppId,
+    req: RecordPageRequest,
+) -> Result<LegacyRecordList, ApiError> {
+    let appid = caller.clone();
+    state
+        .store
+        .read(move |tx| {
+            enabled_app(tx, &appid)?;
+            let page = message::check_page(req.starttime, req.endtime, req.pageindex, req.pagesize)?;
+            let openid = req.openid.as_deref().filter(|o| !o.is_empty());
+            let mut q = message::RecordQuery {
+                start: page.start,
+                end: page.end,
+                from: MsgId(1),
+                limit: PAGE_SCAN,
+            };
+            let (mut skipped, mut recordlist) = (0u64, Vec::new());
+            loop {
+                let found = tx.records(&appid, &q)?;
+                let (read, next) = (found.len(), message::next_cursor(&found, &q));
+                let wanted = found
+                    .into_iter()
+                    .filter(|m| openid.is_none_or(|o| m.openid.as_str() == o));
+                for m in wanted {
+                    if skipped < page.skip {
+                        skipped += 1;
+                        continue;
+                    }
+                    recordlist.push(LegacyRecord {
+                        worker: m.worker.map(|w| w.to_string()).unwrap_or_default(),
+                        openid: m.openid.to_string(),
+                        opercode: m.opercode.code(),
+                        time: m.time.0,
+                        text: m.text,
+                    });
+                    if recordlist.len() == page.size as usize {
+                        return Ok(LegacyRecordList { recordlist });
+                    }
+                }
+                if read < PAGE_SCAN as usize {
+                    return Ok(LegacyRecordList { recordlist });
+                }
+                q.from = next;
+            }
         })
         .await
 }

@@ -9,12 +9,6 @@ use kefu_core::endpoint;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// Retired paths SDKs still call, and what replaced them.
-const LEGACY: &[(&str, &str)] = &[(
-    "/customservice/msgrecord/getrecord",
-    "/customservice/msgrecord/getmsglist",
-)];
-
 /// What a note is decided on.
 pub(crate) struct Facts<'a> {
     /// The path as sent (after `//` was collapsed).
@@ -50,11 +44,14 @@ pub(crate) fn notes(f: &Facts<'_>) -> Vec<CompatNote> {
             format!("real WeChat answers 40066 invalid url here; the documented path is {documented}"),
         ));
     }
-    if let Some((_, now)) = LEGACY.iter().find(|(old, _)| *old == f.path) {
+    if let Some(legacy) = endpoint::legacy(f.path) {
         found.push(note(
             "legacy_endpoint",
             refused_as_unknown,
-            format!("a retired endpoint; real WeChat documents {now} instead"),
+            format!(
+                "a retired endpoint; real WeChat documents {} instead",
+                legacy.replaced_by
+            ),
         ));
     }
     if percent_encoded_kf_account(f.query) {

@@ -65,7 +65,10 @@ fn wechat_side(path: &str) -> bool {
 /// The body limit of the endpoint a path stands for.
 fn body_limit(path: &str) -> usize {
     let documented = endpoint::documented(path).unwrap_or(path);
-    endpoint::find(documented).map_or(endpoint::JSON_BODY_LIMIT, |e| e.body_limit)
+    let legacy = || endpoint::legacy(path).map(|l| &l.endpoint);
+    endpoint::find(documented)
+        .or_else(legacy)
+        .map_or(endpoint::JSON_BODY_LIMIT, |e| e.body_limit)
 }
 
 /// Reads at most `limit + 1` bytes: enough for the endpoint's extractor to

@@ -92,6 +92,14 @@ fn endpoint_of(path: &str) -> Result<&'static Endpoint, ApiError> {
     if let Some(found) = endpoint::find(path) {
         return Ok(found);
     }
+    if let Some(legacy) = endpoint::legacy(path) {
+        tracing::warn!(
+            path,
+            documented = legacy.replaced_by,
+            "compatibility: retired endpoint that real WeChat no longer documents"
+        );
+        return Ok(&legacy.endpoint);
+    }
     let documented = endpoint::documented(path).ok_or(ErrCode::InvalidUrl)?;
     tracing::warn!(
         path,

@@ -8,7 +8,9 @@ use crate::error::ApiError;
 use crate::service::messages;
 use crate::state::AppState;
 use axum::extract::State;
-use kefu_api::conversation::{CustomMessage, MsgList, MsgListRequest, TypingRequest};
+use kefu_api::conversation::{
+    CustomMessage, LegacyRecordList, MsgList, MsgListRequest, RecordPageRequest, TypingRequest,
+};
 
 type WxResult<T> = Result<Wx<T>, ApiError>;
 
@@ -19,6 +21,16 @@ pub(crate) async fn get_msg_list(
     WxBody(req): WxBody<MsgListRequest>,
 ) -> WxResult<MsgList> {
     messages::records(&s, &caller.appid, req).await.map(Wx)
+}
+
+/// `POST /customservice/msgrecord/getrecord`, the retired endpoint (lenient
+/// mode only).
+pub(crate) async fn get_record(
+    State(s): State<AppState>,
+    caller: Caller,
+    WxBody(req): WxBody<RecordPageRequest>,
+) -> WxResult<LegacyRecordList> {
+    messages::record_page(&s, &caller.appid, req).await.map(Wx)
 }
 
 /// `POST /cgi-bin/message/custom/send`.

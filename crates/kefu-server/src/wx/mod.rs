@@ -91,6 +91,7 @@ fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
         "/customservice/kfsession/getsessionlist" => with_method(m, sessions::get_session_list),
         "/customservice/kfsession/getwaitcase" => with_method(m, sessions::get_wait_case),
         "/customservice/msgrecord/getmsglist" => with_method(m, messages::get_msg_list),
+        "/customservice/msgrecord/getrecord" => with_method(m, messages::get_record),
         "/cgi-bin/message/custom/send" => with_method(m, messages::custom_send),
         "/cgi-bin/message/custom/typing" => with_method(m, messages::typing),
         "/cgi-bin/message/custom/business/typing" => with_method(m, messages::typing),
@@ -99,7 +100,7 @@ fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
 }
 
 /// The WeChat side, built from the endpoint table; with `lenient`, also the
-/// undocumented paths SDKs send.
+/// undocumented paths SDKs send and the retired endpoints they still call.
 pub(crate) fn router(lenient: bool) -> Router<AppState> {
     let mut router = Router::new();
     for e in ENDPOINTS {
@@ -114,6 +115,12 @@ pub(crate) fn router(lenient: bool) -> Router<AppState> {
             router = router.route(alias, h);
         }
     }
+    for legacy in endpoint::LEGACY.iter().filter(|_| lenient) {
+        match handler(&legacy.endpoint) {
+            Some(h) => router = router.route(legacy.endpoint.path, h),
+            None => tracing::error!(path = legacy.endpoint.path, "a legacy endpoint has no handler"),
+        }
+    }
     // Bodies are read by our own extractors, each with its endpoint's limit.
     router.layer(DefaultBodyLimit::disable())
 }
@@ -126,6 +133,9 @@ mod tests {
     fn every_endpoint_of_the_table_has_a_handler() {
         for e in ENDPOINTS {
             assert!(handler(e).is_some(), "{}", e.path);
+        }
+        for l in endpoint::LEGACY {
+            assert!(handler(&l.endpoint).is_some(), "{}", l.endpoint.path);
         }
     }
 }
