@@ -83,7 +83,12 @@ start_kefu() {
 }
 
 say "starting kefu (strict, and --lenient for co-wechat-api's getRecords)"
-start_kefu strict
+tls_flags=()
+if [ "$proxy_mode" = yes ]; then
+    tls_port=$(free_port)
+    tls_flags=(--tls-listen "127.0.0.1:$tls_port")
+fi
+start_kefu strict "${tls_flags[@]}"
 strict_url=$url
 strict_port=$port
 start_kefu lenient --lenient
@@ -116,6 +121,10 @@ fi
 flow wechatpy-session "$py" sdk/python/wechatpy_flow.py --kefu "$strict_url" --mode session \
     --out "$run/2-wechatpy-session.json"
 flow wechat-api node sdk/node/wechat_api_flow.js "$strict_url" "$run/3-wechat-api.json"
+if [ "$proxy_mode" = yes ]; then
+    flow wechat-api-hosts env NODE_EXTRA_CA_CERTS="$ca" node sdk/node/wechat_api_flow.js "$strict_url" \
+        "$run/3b-wechat-api-hosts.json" "127.0.0.1:$tls_port"
+fi
 flow co-wechat-api node sdk/node/co_wechat_api_flow.js "$strict_url" "$lenient_url" "$run/4-co-wechat-api.json"
 
 status=0

@@ -1,7 +1,10 @@
 'use strict';
 // The kf flow through node wechat-api 1.35.1, unmodified, against a running
-// kefu: its documented base URL (`api.endpoint`) points at kefu.
-// Usage: node wechat_api_flow.js http://127.0.0.1:PORT OUT.json
+// kefu: its documented base URL (`api.endpoint`) points at kefu; or, with a
+// TLS address, its `setEndpoint()` (which forces https://) points at kefu's
+// HTTPS listener, trusted through NODE_EXTRA_CA_CERTS (hosts mode without a
+// hosts file).
+// Usage: node wechat_api_flow.js http://127.0.0.1:PORT OUT.json [127.0.0.1:TLSPORT]
 
 const fs = require('fs');
 const os = require('os');
@@ -9,7 +12,7 @@ const path = require('path');
 const API = require('wechat-api');
 const { PNG, control, expect, Rows } = require('./harness');
 
-const [base, out] = process.argv.slice(2);
+const [base, out, tls] = process.argv.slice(2);
 const ROWS = [
   ['token', '`getAccessToken()` → `GET /cgi-bin/token`'],
   ['add account', '`addKfAccount()`'],
@@ -37,7 +40,11 @@ async function main() {
   const appid = app.appid;
   const kf = `kf1@${app.wechat_id}`;
   const api = new API(appid, app.secret);
-  api.endpoint = base; // setEndpoint() would force https://
+  if (tls) {
+    api.setEndpoint(tls); // https://, kefu's certificate, its CA from NODE_EXTRA_CA_CERTS
+  } else {
+    api.endpoint = base; // setEndpoint() would force https://
+  }
   // Every method takes a node callback.
   const call = (name, ...args) => new Promise((resolve, reject) => {
     api[name](...args, (err, data) => (err ? reject(err) : resolve(data)));
@@ -124,9 +131,11 @@ async function main() {
   rows.write(out, {
     sdk: 'wechat-api (node)',
     version: require('wechat-api/package.json').version,
-    via: 'base URL',
-    connection: "base URL: `api.endpoint = 'http://127.0.0.1:PORT'` (peers §b.7); the token URL uses it too",
-    kefu: '`kefu serve` (strict)',
+    via: tls ? 'hosts mode' : 'base URL',
+    connection: tls
+      ? "kefu's HTTPS listener: `api.setEndpoint('127.0.0.1:TLSPORT')` (forces https://) with `NODE_EXTRA_CA_CERTS=<kefu's CA PEM>`; Node's https ignores HTTPS_PROXY before Node 24, so no proxy mode"
+      : "base URL: `api.endpoint = 'http://127.0.0.1:PORT'` (peers §b.7); the token URL uses it too",
+    kefu: tls ? '`kefu serve --tls-listen 127.0.0.1:TLSPORT` (strict)' : '`kefu serve` (strict)',
   });
 }
 
