@@ -73,10 +73,10 @@ pub fn router(state: AppState) -> Router {
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
         .fallback(wx::invalid_url);
-    // Every WeChat-side request is faulted, journaled and measured.
+    // Every request is counted while answered (pushes yield to the API),
+    // and every WeChat-side one is faulted, journaled and measured: one
+    // layer for both, as each layer costs every request a future's move.
     let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), traffic::record));
-    // The API is answered first: pushes yield while requests are in flight.
-    let router = router.layer(axum::middleware::from_fn_with_state(state.clone(), count_request));
     let router = if state.store.shared() {
         // Another process may have moved the virtual clock.
         router.layer(axum::middleware::from_fn_with_state(state.clone(), sync_clock))
@@ -85,15 +85,6 @@ pub fn router(state: AppState) -> Router {
     };
     // Outermost: the access log sees every answer, faulted ones included.
     router.layer(access::layer()).with_state(state)
-}
-
-async fn count_request(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let _counted = state.pushes.api_request();
-    next.run(req).await
 }
 
 async fn sync_clock(

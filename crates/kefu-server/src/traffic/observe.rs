@@ -98,6 +98,8 @@ async fn read_prefix(mut body: Body, limit: usize) -> Bytes {
 
 /// Journals, faults and measures one WeChat-side request.
 pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // The API is answered first: pushes yield while requests are in flight.
+    let _counted = state.pushes.api_request();
     if !wechat_side(req.uri().path()) {
         return next.run(req).await;
     }
