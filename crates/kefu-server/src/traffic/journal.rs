@@ -8,7 +8,7 @@
 
 use super::mask;
 use axum::body::Bytes;
-use axum::http::{HeaderValue, Method, Uri};
+use axum::http::Method;
 use kefu_api::traffic::{CompatNote, JournalEntry};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -40,7 +40,7 @@ pub(crate) struct Filter {
 impl Filter {
     pub(crate) fn matches(&self, e: &Record) -> bool {
         self.appid.as_ref().is_none_or(|a| e.appid.as_ref() == Some(a))
-            && self.path.as_ref().is_none_or(|p| e.uri.path() == p)
+            && self.path.as_ref().is_none_or(|p| e.path() == p)
             && self.errcode.is_none_or(|c| e.errcode == Some(c))
             && self.since_id.is_none_or(|id| e.id > id)
     }
@@ -54,8 +54,10 @@ pub(crate) struct Record {
     pub virtual_time: i64,
     pub client: Option<SocketAddr>,
     pub method: Method,
-    pub uri: Uri,
-    pub content_type: Option<HeaderValue>,
+    /// The path and query, copied: the request's own `Uri` is a slice of
+    /// the connection's read buffer, which keeping it would pin.
+    pub target: Box<str>,
+    pub content_type: Option<Box<str>>,
     /// At most [`mask::BODY_MAX`] bytes (a multipart body whole, to be summarised).
     pub request: Bytes,
     pub status: u16,
@@ -69,18 +71,26 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+    }
+
+    fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+
     /// The entry as the control API shows it: tokens cut, secrets hidden,
     /// bodies as text, multipart summarised.
     pub(crate) fn render(&self) -> JournalEntry {
-        let content_type = self.content_type.as_ref().and_then(|v| v.to_str().ok());
+        let content_type = self.content_type.as_deref();
         JournalEntry {
             id: self.id,
             time_ms: self.time_ms,
             virtual_time: self.virtual_time,
             client: self.client.map_or_else(|| "-".into(), |c| c.to_string()),
             method: self.method.to_string(),
-            path: self.uri.path().to_owned(),
-            query: mask::query(self.uri.query().unwrap_or("")),
+            path: self.path().to_owned(),
+            query: mask::query(self.query()),
             request_body: mask::body(&self.request, content_type),
             status: self.status,
             response_body: mask::body(&self.response, None),
@@ -209,7 +219,7 @@ mod tests {
             virtual_time: 0,
             client: None,
             method: Method::GET,
-            uri: path.parse().unwrap(),
+            target: path.into(),
             content_type: None,
             request: Bytes::from("x".repeat(body)),
             status: 200,

@@ -262,10 +262,14 @@ async fn finish(
         client: seen.client,
         request: kept(seen.body, seen.content_type.as_ref()),
         method: seen.method,
-        uri: seen.uri,
-        content_type: seen.content_type,
+        target: seen
+            .uri
+            .path_and_query()
+            .map_or(seen.uri.path(), |pq| pq.as_str())
+            .into(),
+        content_type: seen.content_type.as_ref().and_then(|v| v.to_str().ok()).map(Into::into),
         status,
-        response: kept(answer, None),
+        response: answer,
         errcode,
         latency_us: latency.as_micros() as u64,
         appid,
@@ -277,16 +281,18 @@ async fn finish(
     response
 }
 
-/// What the journal keeps of a body: its first 64 KiB (a copy when the
-/// body is larger, so the rest is freed), or a multipart body whole (its
-/// parts are summarised when read).
+/// What the journal keeps of a body: its first 64 KiB, or a multipart body
+/// whole (its parts are summarised when read). Always a copy: a request
+/// body's bytes are a slice of the connection's read buffer, which keeping
+/// them would pin (and make the server allocate a new one per request).
 fn kept(body: Bytes, content_type: Option<&HeaderValue>) -> Bytes {
     let multipart = content_type
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("multipart/"));
-    if multipart || body.len() <= mask::BODY_MAX {
-        body
+    let end = if multipart {
+        body.len()
     } else {
-        Bytes::copy_from_slice(&body[..mask::BODY_MAX])
-    }
+        body.len().min(mask::BODY_MAX)
+    };
+    Bytes::copy_from_slice(&body[..end])
 }
