@@ -367,7 +367,7 @@ pub struct Clock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
-    /// `ok` or `degraded`.
+    /// `ok`, or `unavailable` when a write cannot commit now.
     pub status: String,
     /// Storage backend name.
     pub store: String,

@@ -20,7 +20,17 @@ pub trait Store: Send + Sync + 'static {
     /// Whether other processes may write the same data. When they may not,
     /// the server can keep in-process caches coherent by itself.
     fn shared(&self) -> bool;
+    /// Whether a write can commit now: `Ok` when it can, else the cause.
+    /// Health asks this. The default commits a probe write (one meta row);
+    /// a backend may answer from what it knows already (a recent commit).
+    fn probe(&self) -> BoxFuture<Result<(), StoreError>> {
+        let write = self.submit_write(job::boxed(|tx: &mut dyn Tx| tx.set_meta(PROBE_KEY, "1")), None);
+        Box::pin(async move { job::unwrap::<(), StoreError>(write.await) })
+    }
 }
+
+/// The meta row the default [`Store::probe`] writes.
+pub const PROBE_KEY: &str = "health_probe";
 
 impl dyn Store {
     /// Runs `f` in a transaction. `Ok` is committed and durable when this

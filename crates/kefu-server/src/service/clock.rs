@@ -63,10 +63,11 @@ pub(crate) async fn sync(state: &AppState) {
     }
 }
 
-/// `GET /_kefu/health`: `ok` when the store answers a read within a few
-/// seconds, else `unavailable` (and the cause in the log).
+/// `GET /_kefu/health`: `ok` when a write can commit now (the store's
+/// probe answers within a few seconds), else `unavailable` (and the cause
+/// in the log).
 pub(crate) async fn health(state: &AppState) -> c::Health {
-    let probe = tokio::time::timeout(HEALTH_TIMEOUT, load_clock_offset(&*state.store)).await;
+    let probe = tokio::time::timeout(HEALTH_TIMEOUT, state.store.probe()).await;
     let status = match probe {
         Ok(Ok(_)) => "ok",
         Ok(Err(e)) => {
