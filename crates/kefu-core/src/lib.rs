@@ -27,6 +27,7 @@
 
 pub mod app;
 pub mod callback;
+pub mod clock;
 pub mod credential;
 pub mod endpoint;
 pub mod errcode;

@@ -88,12 +88,16 @@ impl VirtualClock {
 
     /// The virtual now.
     pub fn now(&self) -> Timestamp {
-        let base = self.frozen_at.unwrap_or_else(|| {
+        Timestamp(self.base().saturating_add(self.offset()))
+    }
+
+    /// The time the clock runs from: the frozen instant, or real time.
+    pub fn base(&self) -> i64 {
+        self.frozen_at.unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
-        });
-        Timestamp(base + self.offset())
+        })
     }
 
     /// Seconds ahead of the base time.

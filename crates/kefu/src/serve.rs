@@ -77,11 +77,9 @@ pub(crate) fn migrate(db: &DbArgs) -> anyhow::Result<()> {
 
 /// `kefu serve`: opens the store, makes sure the demo app exists, listens.
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    // Proxy mode rides on the main listener; the TLS port follows the same rule.
-    for addr in std::iter::once(args.listen).chain(args.tls.listen()) {
-        if !addr.ip().is_loopback() && args.admin_token.is_none() {
-            bail!("refusing to listen on {addr} without --admin-token (KEFU_ADMIN_TOKEN)");
-        }
+    let admin_token = admin_token(&args)?;
+    if let Some(at) = args.frozen_clock {
+        kefu_core::clock::check_instant(at).with_context(|| format!("--frozen-clock {at}"))?;
     }
     let url = args.db.parse()?;
     let store = kefu_store::open(&url).with_context(|| format!("cannot open the store {url:?}"))?;
@@ -90,7 +88,11 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot read the virtual clock from {url:?}"))?;
     let clock = match args.frozen_clock {
-        Some(at) => VirtualClock::frozen(at, offset),
+        Some(at) => {
+            kefu_core::clock::advance(at, offset, 0)
+                .with_context(|| format!("--frozen-clock {at} with the stored clock offset {offset}"))?;
+            VirtualClock::frozen(at, offset)
+        }
         None => VirtualClock::real(offset),
     };
     let limits = Limits {
@@ -104,7 +106,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         clock,
         ServerConfig {
             limits,
-            admin_token: args.admin_token.map(|t| t.expose().to_owned()),
+            admin_token,
             lenient: args.lenient,
             trust_proxy: args.trust_proxy,
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
@@ -130,6 +132,32 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     kefu_server::serve_with(listener, Some(tls), state, shutdown_signal())
         .await
         .with_context(|| format!("serving on http://{addr} stopped"))
+}
+
+/// The shortest admin token accepted.
+const MIN_ADMIN_TOKEN: usize = 16;
+
+/// The admin token, checked before anything is opened: at least
+/// [`MIN_ADMIN_TOKEN`] characters, and required off loopback (proxy mode
+/// rides on the main listener; the TLS port follows the same rule). An
+/// empty one (`KEFU_ADMIN_TOKEN=`) is no token.
+fn admin_token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    let given = args.admin_token.as_ref().map(|t| t.expose().to_owned());
+    let token = given.clone().filter(|t| !t.is_empty());
+    if let Some(t) = &token {
+        if t.chars().count() < MIN_ADMIN_TOKEN {
+            bail!("--admin-token (KEFU_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN} characters long");
+        }
+    }
+    for addr in std::iter::once(args.listen).chain(args.tls.listen()) {
+        if !addr.ip().is_loopback() && token.is_none() {
+            if given.is_some() {
+                bail!("refusing to listen on {addr} with an empty --admin-token (KEFU_ADMIN_TOKEN)");
+            }
+            bail!("refusing to listen on {addr} without --admin-token (KEFU_ADMIN_TOKEN)");
+        }
+    }
+    Ok(token)
 }
 
 async fn shutdown_signal() {

@@ -26,19 +26,23 @@ pub(crate) fn clock(state: &AppState) -> c::Clock {
 
 /// `POST /_kefu/clock/advance`: moves the virtual clock forward, durably.
 pub(crate) async fn advance_clock(state: &AppState, req: c::Advance) -> Result<c::Clock, ControlError> {
-    if req.seconds < 0 {
-        return Err(ControlError::BadRequest("the clock only moves forward".into()));
-    }
+    let base = state.clock.base();
+    kefu_core::clock::advance(base, state.clock.offset(), req.seconds).map_err(bad_advance)?;
     let offset = state
         .store
         .write(move |tx| {
-            let offset = read_offset(tx)? + req.seconds;
+            // The stored offset is the record (another process may have moved it).
+            let offset = kefu_core::clock::advance(base, read_offset(tx)?, req.seconds).map_err(bad_advance)?;
             tx.set_meta(CLOCK_OFFSET, &offset.to_string())?;
             Ok::<_, ControlError>(offset)
         })
         .await?;
     state.clock.set_offset(offset);
     Ok(clock(state))
+}
+
+fn bad_advance(e: kefu_core::clock::ClockError) -> ControlError {
+    ControlError::BadRequest(format!("seconds: {e}"))
 }
 
 fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {

@@ -11,6 +11,7 @@ use kefu_test_support as pg;
 mod talk;
 
 mod access;
+mod clock_bounds;
 mod e2e;
 mod faults;
 mod human;

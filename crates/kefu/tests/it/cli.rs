@@ -219,12 +219,16 @@ async fn clock_command_advances_the_virtual_clock() {
 #[tokio::test]
 async fn admin_token_is_required_by_a_guarded_server() {
     // Arrange
-    let kefu = Kefu::start_with(&["--admin-token", "secret1"]);
+    let kefu = Kefu::start_with(&["--admin-token", "secret1-0123456789abcdef"]);
 
     // Act
     let without = kefu.cli(&["app", "list"]).await;
-    let wrong = kefu.cli(&["app", "list", "--admin-token", "secret2"]).await;
-    let with = kefu.cli(&["app", "list", "--admin-token", "secret1"]).await;
+    let wrong = kefu
+        .cli(&["app", "list", "--admin-token", "secret2-0123456789abcdef"])
+        .await;
+    let with = kefu
+        .cli(&["app", "list", "--admin-token", "secret1-0123456789abcdef"])
+        .await;
 
     // Assert
     assert_eq!(without.code, Some(1), "{without:?}");

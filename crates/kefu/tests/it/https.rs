@@ -75,7 +75,7 @@ async fn kefu_ca_prints_the_path_or_the_certificate_without_a_server() {
 
 #[tokio::test]
 async fn the_certificate_is_served_open_and_the_key_never_shown() {
-    let kefu = Kefu::start_with(&["--admin-token", "adm1n", "--tls-listen", "127.0.0.1:0"]);
+    let kefu = Kefu::start_with(&["--admin-token", "adm1n-0123456789abcdef", "--tls-listen", "127.0.0.1:0"]);
     let http = reqwest::Client::new();
     let served = http
         .get(format!("{}/_kefu/ca.pem", kefu.base))
@@ -94,7 +94,7 @@ async fn the_certificate_is_served_open_and_the_key_never_shown() {
     assert!(body(&proxied, &url).await.expect("a token").contains("access_token"));
     let journal = http
         .get(format!("{}/_kefu/journal", kefu.base))
-        .bearer_auth("adm1n")
+        .bearer_auth("adm1n-0123456789abcdef")
         .send()
         .await
         .expect("the journal");

@@ -8,6 +8,7 @@ mod cli_platform;
 mod durability;
 mod https;
 mod instances;
+mod log_sink;
 mod outage;
 // The PostgreSQL schema-per-test helper the store's own tests use.
 use kefu_test_support as pg;

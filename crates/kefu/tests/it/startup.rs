@@ -51,3 +51,55 @@ async fn migrate_applies_once_then_reports_nothing_to_do() {
     assert_eq!(second.code, Some(0), "{second:?}");
     assert_eq!(second.stdout, format!("{url}: 0 migration(s) applied\n"));
 }
+
+/// Runs `serve` with `args` on a fresh database that must not be created,
+/// and asserts it exits non-zero printing `why`.
+async fn refused(args: &[&str], env: &[(&str, &str)], why: &str) {
+    let (_dir, db) = data_dir();
+    let url = sqlite_url(&db);
+    let mut all = vec!["serve", "--database", &url];
+    all.extend(args);
+    let out = crate::support::cli_env(&all, env).await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains(why), "{args:?}: {out:?}");
+    assert!(!db.exists(), "the store was opened");
+}
+
+/// A short admin token is refused wherever kefu listens; an empty one is no
+/// token, which off loopback is refused by name.
+#[tokio::test]
+async fn weak_or_empty_admin_tokens_are_refused() {
+    let short = "--admin-token (KEFU_ADMIN_TOKEN) must be at least 16 characters long";
+    refused(
+        &["--listen", "127.0.0.1:0", "--admin-token", "fifteen-chars-x"],
+        &[],
+        short,
+    )
+    .await;
+    refused(&["--listen", "127.0.0.1:0"], &[("KEFU_ADMIN_TOKEN", "short")], short).await;
+    refused(
+        &["--listen", "0.0.0.0:0"],
+        &[("KEFU_ADMIN_TOKEN", "")],
+        "refusing to listen on 0.0.0.0:0 with an empty --admin-token (KEFU_ADMIN_TOKEN)",
+    )
+    .await;
+}
+
+/// `--frozen-clock` outside the epoch..9999 range is refused before the
+/// store is opened.
+#[tokio::test]
+async fn a_frozen_clock_out_of_range_is_refused() {
+    refused(
+        &["--listen", "127.0.0.1:0", "--frozen-clock", "9223372036854775807"],
+        &[],
+        "--frozen-clock 9223372036854775807: the clock cannot pass 9999-12-31T23:59:59Z (unix time 253402300799)",
+    )
+    .await;
+    refused(
+        &["--listen", "127.0.0.1:0", "--frozen-clock=-5"],
+        &[],
+        "--frozen-clock -5: the clock cannot show a time before the Unix epoch (unix time 0)",
+    )
+    .await;
+}

@@ -98,6 +98,19 @@ impl Kefu {
     /// extra `serve` options and environment variables. Its CA lives in a
     /// temporary directory unless `extra` names one with `--ca-dir`.
     pub fn start_url(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Kefu {
+        Kefu::launch(url, extra, env, None)
+    }
+
+    /// A server on a fresh database whose stderr (its log) goes to `logs`
+    /// instead of the test.
+    pub fn start_logging_to(logs: Stdio, extra: &[&str], env: &[(&str, &str)]) -> Kefu {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let mut kefu = Kefu::launch(&sqlite_url(&dir.path().join("kefu.db")), extra, env, Some(logs));
+        kefu._dir = Some(dir);
+        kefu
+    }
+
+    fn launch(url: &str, extra: &[&str], env: &[(&str, &str)], logs: Option<Stdio>) -> Kefu {
         let mut cmd = Command::new(KEFU);
         for var in KEFU_ENV {
             cmd.env_remove(var);
@@ -112,12 +125,12 @@ impl Kefu {
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(logs.unwrap_or_else(Stdio::piped))
             .spawn()
             .expect("spawn kefu serve");
         let output = Arc::new(Mutex::new(String::new()));
         let lines = forward_lines(child.stdout.take().expect("piped stdout"), output.clone());
-        let stderr = collect(child.stderr.take().expect("piped stderr"), output.clone());
+        let stderr = child.stderr.take().map(|e| collect(e, output.clone()));
         match Announced::read(|| lines.recv_timeout(TIMEOUT).ok()) {
             Some(a) => Kefu {
                 child,
@@ -132,7 +145,7 @@ impl Kefu {
             None => {
                 let _ = child.kill();
                 let status = child.wait();
-                let log = stderr.join().unwrap_or_default();
+                let log = stderr.map(|e| e.join().unwrap_or_default()).unwrap_or_default();
                 panic!("kefu serve did not announce its address ({status:?}); stderr:\n{log}");
             }
         }
@@ -297,11 +310,19 @@ impl CliOutput {
 /// Runs the binary with `args`, without any `KEFU_*` variable, and waits for
 /// it to exit (failing the test if it has not after a minute).
 pub async fn cli(args: &[&str]) -> CliOutput {
+    cli_env(args, &[]).await
+}
+
+/// As [`cli`], with the variables `env` set.
+pub async fn cli_env(args: &[&str], env: &[(&str, &str)]) -> CliOutput {
     let mut cmd = tokio::process::Command::new(KEFU);
     for var in KEFU_ENV {
         cmd.env_remove(var);
     }
-    cmd.args(args).stdin(Stdio::null()).kill_on_drop(true);
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
     let out = tokio::time::timeout(TIMEOUT, cmd.output())
         .await
         .unwrap_or_else(|_| panic!("kefu {args:?} did not exit within {TIMEOUT:?}"))
