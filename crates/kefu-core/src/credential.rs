@@ -32,12 +32,20 @@ pub fn check_grant_type(grant_type: Option<&str>, appid: &str) -> Result<(), Err
     Ok(())
 }
 
+/// Whether two secrets are equal, in a time that does not depend on where
+/// they differ (only on their lengths), so that timing a refusal tells
+/// nothing of the secret.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
 /// 41004 when no secret was given, 40125 when it is not the expected one.
 pub fn check_secret(expected: &str, given: &str) -> Result<(), ErrCode> {
     if given.is_empty() {
         return Err(ErrCode::AppSecretMissing);
     }
-    if given != expected {
+    if !same_secret(given, expected) {
         return Err(ErrCode::InvalidAppSecret);
     }
     Ok(())

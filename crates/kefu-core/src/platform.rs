@@ -8,6 +8,7 @@
 //! pair (40001) and every refresh token (61003 for the pair, as it is no
 //! longer authorized).
 
+use crate::credential::same_secret;
 use crate::errcode::ErrCode;
 use crate::ids::{AccessToken, AppId, Timestamp};
 use crate::whitelist::Whitelist;
@@ -106,11 +107,11 @@ impl Authorization {
     /// 61023 unless `presented` is the current refresh token, or the one it
     /// replaced within its overlap.
     pub fn check_refresh(&self, presented: &str, now: Timestamp) -> Result<(), ErrCode> {
-        let current = !presented.is_empty() && presented == self.refresh_token;
+        let current = !presented.is_empty() && same_secret(presented, &self.refresh_token);
         let previous = self
             .previous_refresh
             .as_ref()
-            .is_some_and(|(old, until)| old == presented && now < *until);
+            .is_some_and(|(old, until)| same_secret(presented, old) && now < *until);
         if current || previous {
             Ok(())
         } else {

@@ -112,9 +112,16 @@ pub enum ControlError {
     /// e.g. a callback URL that fails the verification handshake.
     #[error("{1}")]
     Refused(&'static str, String),
-    /// 401: missing or wrong admin token.
-    #[error("admin token required")]
-    Unauthorized,
+    /// 401: missing or wrong admin token (which of the two).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: a call from another web site, or for a host kefu is not (code,
+    /// sentence).
+    #[error("{1}")]
+    Forbidden(&'static str, String),
+    /// 415: a state-changing call that is not JSON.
+    #[error("control calls that change state take Content-Type: application/json")]
+    UnsupportedMediaType,
     /// 500: storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -133,7 +140,9 @@ impl IntoResponse for ControlError {
             ControlError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request".into()),
             ControlError::Conflict(code, _) => (StatusCode::CONFLICT, (*code).into()),
             ControlError::Refused(code, _) => (StatusCode::UNPROCESSABLE_ENTITY, (*code).into()),
-            ControlError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized".into()),
+            ControlError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized".into()),
+            ControlError::Forbidden(code, _) => (StatusCode::FORBIDDEN, (*code).into()),
+            ControlError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type".into()),
             ControlError::Store(e) => {
                 tracing::error!(error = %e, "control request failed in the store");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal".into())

@@ -30,6 +30,9 @@ pub struct ServerConfig {
     pub journal_size: usize,
     /// kefu's CA certificate (PEM, public), served at `/_kefu/ca.pem`.
     pub ca_certificate: Option<String>,
+    /// Host names the control API answers for besides IP literals,
+    /// `localhost` and WeChat's API hosts (`*`: any).
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +45,7 @@ impl Default for ServerConfig {
             push_timeout: Duration::from_secs(push::TIMEOUT_SECS),
             journal_size: crate::traffic::journal::DEFAULT_SIZE,
             ca_certificate: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -56,6 +60,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("push_timeout", &self.push_timeout)
             .field("journal_size", &self.journal_size)
             .field("ca_certificate", &self.ca_certificate.is_some())
+            .field("allowed_hosts", &self.allowed_hosts)
             .finish()
     }
 }

@@ -45,6 +45,9 @@ pub(crate) struct ServeArgs {
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
+    /// Host names the control API answers for, besides IP addresses, localhost and WeChat's API hosts (repeatable or comma-separated; `*` for any).
+    #[arg(long = "allowed-host", env = "KEFU_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_hosts: Vec<String>,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -112,6 +115,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             push_timeout: std::time::Duration::from_millis(args.push_timeout_ms),
             journal_size: args.journal_size,
             ca_certificate: Some(ca.certificate_pem().to_owned()),
+            allowed_hosts: args.allowed_hosts,
         },
     );
     let demo = kefu_server::ensure_demo_app(&state)

@@ -5,6 +5,7 @@
 //! needs it.
 
 mod conversation;
+mod guard;
 mod handlers;
 mod platform;
 mod push;
@@ -13,10 +14,8 @@ mod traffic;
 use crate::error::ControlError;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::header;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::extract::{FromRequest, Request};
+use axum::middleware;
 use axum::routing::{any, delete, get, post, put, MethodRouter};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -128,9 +127,9 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
     })
 }
 
-/// The control API, from [`ROUTES`]; every route but the open ones needs
-/// the admin token when one is configured, and any other path under
-/// `/_kefu/` answers the control API's 404.
+/// The control API, from [`ROUTES`]; every route but the open ones passes
+/// the [`guard`] (other sites' pages, the admin token), and any other path
+/// under `/_kefu/` answers the control API's 404.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let (mut guarded, mut open) = (Router::new(), Router::new());
     for (path, _) in ROUTES {
@@ -146,19 +145,8 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     }
     let guarded = guarded
         .route("/_kefu/{*rest}", any(traffic::no_route))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
     guarded.merge(open)
-}
-
-/// `Authorization: Bearer <admin token>` when one is configured.
-async fn require_admin(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ControlError> {
-    if let Some(expected) = &state.config.admin_token {
-        let given = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        if given.and_then(|v| v.strip_prefix("Bearer ")) != Some(expected.as_str()) {
-            return Err(ControlError::Unauthorized);
-        }
-    }
-    Ok(next.run(req).await)
 }
 
 /// A control-API JSON body; an empty body reads as `{}`.

@@ -12,6 +12,7 @@ mod talk;
 
 mod access;
 mod clock_bounds;
+mod control_guard;
 mod e2e;
 mod faults;
 mod human;

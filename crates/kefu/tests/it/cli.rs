@@ -235,6 +235,11 @@ async fn admin_token_is_required_by_a_guarded_server() {
     assert!(without.stderr.contains("control error 401 unauthorized"), "{without:?}");
     assert_eq!(wrong.code, Some(1), "{wrong:?}");
     assert!(wrong.stderr.contains("control error 401 unauthorized"), "{wrong:?}");
+    // Refusals are logged, never with the token that was tried.
+    let log = kefu.output();
+    assert!(log.contains("control call refused"), "{log}");
+    assert!(log.contains("the admin token is wrong"), "{log}");
+    assert!(!log.contains("secret2-0123456789abcdef"), "{log}");
     let apps: Vec<AppInfo> = with.json();
     let appids: Vec<&str> = apps.iter().map(|a| a.appid.as_str()).collect();
     assert_eq!(appids, vec![kefu.demo.appid.as_str()]);

@@ -227,7 +227,7 @@ async fn callback_set_fails_when_the_url_does_not_echo() {
     assert_eq!(out.stdout, "");
     assert!(
         out.stderr.starts_with(
-            "kefu: control error 422 verification_failed: the verification was answered with \"wrong signature\""
+            "kefu: control error 422 verification_failed: the verification was answered, but not with the echostr alone"
         ),
         "{out:?}"
     );

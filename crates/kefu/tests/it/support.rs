@@ -20,7 +20,8 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-pub const KEFU_ENV: [&str; 15] = [
+pub const KEFU_ENV: [&str; 16] = [
+    "KEFU_ALLOWED_HOSTS",
     "KEFU_SERVER",
     "KEFU_ADMIN_TOKEN",
     "KEFU_LISTEN",
