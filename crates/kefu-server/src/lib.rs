@@ -31,6 +31,7 @@ pub mod tls;
 mod access;
 mod background;
 mod cache;
+mod connections;
 mod control;
 mod gen;
 mod metrics;
@@ -41,6 +42,7 @@ mod service;
 mod traffic;
 mod wx;
 
+pub use connections::Connections;
 pub use service::apps::ensure_demo_app;
 pub use service::clock::load_clock_offset;
 pub use state::{AppState, ServerConfig, VirtualClock};
@@ -49,7 +51,6 @@ use axum::extract::Request;
 use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 /// Every control-API route (path, methods), as the router is built from it.
@@ -83,6 +84,10 @@ pub fn router(state: AppState) -> Router {
     } else {
         router
     };
+    // A request body that stalls is cut (its extractor then answers).
+    let router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        state.config.connections.body_timeout,
+    ));
     // Outermost: the access log sees every answer, faulted ones included.
     router.layer(access::layer()).with_state(state)
 }
@@ -122,12 +127,14 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use futures_util::FutureExt;
+    let limiter = connections::Limiter::new(&state.config.connections);
     let app: App = tower::ServiceBuilder::new()
         .map_request(collapse_slashes as fn(Request) -> Request)
         .service(router(state));
     let shutdown = shutdown.shared();
     let Some(tls) = tls else {
-        return serve_plain(listener, tls::proxy::Front::new(app, None, None), shutdown).await;
+        let front = tls::proxy::Front::new(app, None, None);
+        return serve_plain(listener, front, limiter, shutdown).await;
     };
     let local = match &tls.listener {
         Some(port) => port.local_addr()?,
@@ -139,27 +146,28 @@ pub async fn serve_with(
     }
     let names = tls.certificates.names();
     let front = tls::proxy::Front::new(app.clone(), Some(handshakes), Some(names));
-    let plain = serve_plain(listener, front, shutdown.clone());
-    tokio::try_join!(plain, serve_secure(secured, app, shutdown)).map(|_| ())
+    let plain = serve_plain(listener, front, limiter.clone(), shutdown.clone());
+    tokio::try_join!(plain, serve_secure(secured, app, limiter, shutdown)).map(|_| ())
 }
 
 async fn serve_plain(
     listener: TcpListener,
     front: tls::proxy::Front<App>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    limiter: connections::Limiter,
+    shutdown: impl Future<Output = ()> + Clone + Send + 'static,
 ) -> std::io::Result<()> {
     // Answers are small: send them at once rather than wait for Nagle.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let front = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(front);
-    axum::serve(listener, front).with_graceful_shutdown(shutdown).await
+    connections::serve(listener, front, limiter, shutdown).await
 }
 
 async fn serve_secure(
     listener: tls::secure::SecureListener,
     app: App,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    limiter: connections::Limiter,
+    shutdown: impl Future<Output = ()> + Clone + Send + 'static,
 ) -> std::io::Result<()> {
     let app = tower::ServiceBuilder::new()
         .map_request(|mut req: Request| {
@@ -167,11 +175,7 @@ async fn serve_secure(
             req
         })
         .service(app);
-    let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-    // `tap_io` is what lets `ConnectInfo` read any listener's address.
-    axum::serve(listener.tap_io(|_| {}), app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, app, limiter, shutdown).await
 }
 
 /// SDKs configured with a trailing slash send `//cgi-bin/...`: route it as

@@ -33,6 +33,8 @@ pub struct ServerConfig {
     /// Host names the control API answers for besides IP literals,
     /// `localhost` and WeChat's API hosts (`*`: any).
     pub allowed_hosts: Vec<String>,
+    /// Connection limits and timeouts.
+    pub connections: crate::connections::Connections,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
             journal_size: crate::traffic::journal::DEFAULT_SIZE,
             ca_certificate: None,
             allowed_hosts: Vec::new(),
+            connections: crate::connections::Connections::default(),
         }
     }
 }
@@ -61,6 +64,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("journal_size", &self.journal_size)
             .field("ca_certificate", &self.ca_certificate.is_some())
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("connections", &self.connections)
             .finish()
     }
 }

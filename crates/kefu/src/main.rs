@@ -3,6 +3,7 @@
 
 mod cli;
 mod https;
+mod limits;
 mod logs;
 mod secret;
 mod serve;

@@ -6,9 +6,10 @@ use crate::secret::Secret;
 use anyhow::{bail, Context};
 use clap::Args;
 use kefu_core::limits::Limits;
-use kefu_server::{AppState, ServerConfig, VirtualClock};
+use kefu_server::{AppState, Connections, ServerConfig, VirtualClock};
 use kefu_store::DatabaseUrl;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Options of `kefu serve`.
 #[derive(Debug, Args)]
@@ -45,6 +46,15 @@ pub(crate) struct ServeArgs {
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
+    /// Seconds a connection has to send a request's headers; also how long an idle keep-alive connection stays open.
+    #[arg(long, env = "KEFU_HEADER_TIMEOUT", default_value_t = 30)]
+    header_timeout: u64,
+    /// Seconds a request body may stall between two of its pieces before it is cut.
+    #[arg(long, env = "KEFU_BODY_TIMEOUT", default_value_t = 30)]
+    body_timeout: u64,
+    /// Most connections open at once [default: 4096, or the open-files limit less 256 when that is lower].
+    #[arg(long, env = "KEFU_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
     /// Host names the control API answers for, besides IP addresses, localhost and WeChat's API hosts (repeatable or comma-separated; `*` for any).
     #[arg(long = "allowed-host", env = "KEFU_ALLOWED_HOSTS", value_delimiter = ',')]
     allowed_hosts: Vec<String>,
@@ -81,6 +91,7 @@ pub(crate) fn migrate(db: &DbArgs) -> anyhow::Result<()> {
 /// `kefu serve`: opens the store, makes sure the demo app exists, listens.
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let admin_token = admin_token(&args)?;
+    let max_connections = max_connections(args.max_connections)?;
     if let Some(at) = args.frozen_clock {
         kefu_core::clock::check_instant(at).with_context(|| format!("--frozen-clock {at}"))?;
     }
@@ -116,6 +127,11 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             journal_size: args.journal_size,
             ca_certificate: Some(ca.certificate_pem().to_owned()),
             allowed_hosts: args.allowed_hosts,
+            connections: Connections {
+                header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+                body_timeout: Duration::from_secs(args.body_timeout.max(1)),
+                max_connections,
+            },
         },
     );
     let demo = kefu_server::ensure_demo_app(&state)
@@ -136,6 +152,29 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     kefu_server::serve_with(listener, Some(tls), state, shutdown_signal())
         .await
         .with_context(|| format!("serving on http://{addr} stopped"))
+}
+
+/// File descriptors kept for everything but client connections (the
+/// store, logs, certificates, calls to developers' servers).
+const RESERVED_FILES: u64 = 256;
+/// The connection limit when the open-files limit allows it.
+const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// The connection limit: as asked, but always below the open-files limit
+/// so that a flood of connections cannot starve the store of descriptors.
+fn max_connections(asked: Option<usize>) -> anyhow::Result<usize> {
+    let files = crate::limits::open_files();
+    let room = files.map(|f| f.saturating_sub(RESERVED_FILES) as usize);
+    match (asked, room) {
+        (Some(0), _) => bail!("--max-connections must be at least 1"),
+        (Some(n), Some(room)) if n > room => bail!(
+            "--max-connections {n} is more than the open-files limit ({}) allows; raise it (ulimit -n) or ask for at most {room}",
+            files.unwrap_or_default()
+        ),
+        (Some(n), _) => Ok(n),
+        (None, Some(room)) => Ok(DEFAULT_MAX_CONNECTIONS.min(room).max(1)),
+        (None, None) => Ok(DEFAULT_MAX_CONNECTIONS),
+    }
 }
 
 /// The shortest admin token accepted.

@@ -1,7 +1,8 @@
 //! Extractors for the WeChat side, applied in the contract's order of checks:
 //! [`Caller`] (credential, then authority) runs before the body extractors
 //! ([`WxBody`], [`DelTarget`], [`HeadImgUpload`]), which turn empty bodies into
-//! 44002, malformed ones into 47001 and oversized ones into 45002.
+//! 44002, malformed (or unreadable) ones into 47001 and oversized ones into
+//! 45002.
 
 use crate::error::ApiError;
 use crate::service::credentials;
@@ -116,11 +117,31 @@ fn body_limit(req: &Request) -> usize {
         .map_or(endpoint::JSON_BODY_LIMIT, |e| e.body_limit)
 }
 
-/// Reads at most `limit` bytes of a body; more is 45002 and is not buffered.
+/// Reads at most `limit` bytes of a body; more is 45002 and is not
+/// buffered. A body that cannot be read whole (malformed chunked framing,
+/// a connection cut or stalled past the body timeout) is 47001: what
+/// arrived is not data of any format.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::from(ErrCode::ContentSizeOutOfLimit))
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if too_large(&e) {
+            ApiError::from(ErrCode::ContentSizeOutOfLimit)
+        } else {
+            tracing::debug!(error = %e, "the request body could not be read");
+            ApiError::from(ErrCode::DataFormatError)
+        }
+    })
+}
+
+/// Whether a body read failed on its size limit (and not on the wire).
+fn too_large(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Parses a JSON object body whatever its content type: empty is 44002,

@@ -12,6 +12,7 @@ mod talk;
 
 mod access;
 mod clock_bounds;
+mod connections;
 mod control_guard;
 mod e2e;
 mod faults;
