@@ -69,7 +69,7 @@ impl Body {
     /// Adds a text field.
     fn text(&mut self, key: &str, text: &str) -> &mut Self {
         let rendered = match self.format {
-            Format::Xml => format!("<![CDATA[{}]]>", text.replace("]]>", "]]]]><![CDATA[>")),
+            Format::Xml => format!("<![CDATA[{}]]>", xml_chars(text).replace("]]>", "]]]]><![CDATA[>")),
             Format::Json => json_string(text),
         };
         self.raw(key, &rendered)
@@ -218,4 +218,48 @@ pub fn envelope(parsed: &Parsed) -> Option<Envelope> {
         timestamp: text("TimeStamp"),
         nonce: text("Nonce"),
     })
+}
+
+/// `text` with every character XML 1.0 cannot carry replaced by U+FFFD, so
+/// that a push is always well-formed (kefu refuses such characters where
+/// they come in; this covers what was stored before).
+fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(xml_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let cleaned = text.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect();
+    std::borrow::Cow::Owned(cleaned)
+}
+
+/// The first character of `text` that no WeChat message or push can carry,
+/// if any: XML 1.0 has no way to write U+0000-U+001F (but tab, line feed
+/// and carriage return), U+FFFE or U+FFFF, escaped or not, and a WeChat
+/// client cannot type them.
+pub fn unwritable_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| !xml_char(c))
+}
+
+/// Whether XML 1.0 allows `c` in a document.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod unwritable_tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_but_whitespace_are_unwritable() {
+        assert_eq!(unwritable_char("你好\tok\r\n🙂"), None);
+        assert_eq!(unwritable_char("a\u{0}b"), Some('\u{0}'));
+        assert_eq!(unwritable_char("\u{1b}[31m"), Some('\u{1b}'));
+        assert_eq!(unwritable_char("x\u{FFFF}"), Some('\u{FFFF}'));
+        assert_eq!(unwritable_char("\u{7f}"), None);
+    }
+
+    #[test]
+    fn a_push_with_unwritable_characters_is_still_well_formed_xml() {
+        assert_eq!(xml_chars("ok"), "ok");
+        assert_eq!(xml_chars("a\u{0}b\u{1b}c"), "a\u{FFFD}b\u{FFFD}c");
+    }
 }

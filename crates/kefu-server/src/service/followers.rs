@@ -49,6 +49,7 @@ fn subscribe(existing: Option<Fan>, appid: &AppId, openid: &OpenId, now: Timesta
 /// `POST /_kefu/apps/{appid}/fans`: the user follows now, or with
 /// `subscribed: false` becomes a visitor the app knows but who never followed.
 pub(crate) async fn follow(state: &AppState, appid: String, req: c::Follow) -> CResult<c::Followed> {
+    writable("openid", req.openid.as_deref().unwrap_or(""))?;
     let openid = OpenId::new(req.openid.filter(|o| !o.is_empty()).unwrap_or_else(gen::openid));
     let (appid, now) = (AppId::new(appid), state.now());
     let followed = state
@@ -90,6 +91,7 @@ pub(crate) async fn event(
     let (appid, openid, now) = (AppId::new(appid), OpenId::new(openid), state.now());
     let event = req.event.to_ascii_lowercase();
     let key = req.event_key.unwrap_or_default();
+    writable("event_key", &key)?;
     let pushed = match event.as_str() {
         "subscribe" => PushEvent::Subscribe,
         "unsubscribe" => PushEvent::Unsubscribe,
@@ -144,7 +146,22 @@ fn unsubscribe(tx: &mut dyn Tx, appid: &AppId, openid: &OpenId, now: Timestamp) 
 /// push carries (the text, or the media id).
 type Written = (FollowerMsgType, serde_json::Value, String, String);
 
+/// 400 naming `field` when `text` holds a character no WeChat message can
+/// carry (a push of it would not be well-formed XML).
+pub(crate) fn writable(field: &str, text: &str) -> CResult<()> {
+    match kefu_api::callback::wire::unwritable_char(text) {
+        None => Ok(()),
+        Some(c) => Err(ControlError::BadRequest(format!(
+            "{field}: U+{:04X} is a control character no WeChat message can carry",
+            c as u32
+        ))),
+    }
+}
+
 fn follower_message(req: &c::FollowerMessage) -> CResult<Written> {
+    for (field, text) in [("content", &req.content), ("media_id", &req.media_id)] {
+        writable(field, text.as_deref().unwrap_or(""))?;
+    }
     let t = FollowerMsgType::parse(&req.msgtype)
         .ok_or_else(|| ControlError::BadRequest("msgtype is text, image, voice or video".into()))?;
     if t == FollowerMsgType::Text {

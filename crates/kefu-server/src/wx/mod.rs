@@ -53,7 +53,9 @@ async fn require_post() -> ApiError {
 }
 
 /// `h` behind the methods the endpoint table gives: POST-only endpoints
-/// answer 43002 to any other method; query endpoints take any method.
+/// answer 43002 to any other method; query endpoints take any method; an
+/// endpoint documented for GET and POST (`kfaccount/del`) answers 43002 to
+/// the others (a browser's OPTIONS preflight must not delete an account).
 fn with_method<H, T>(method: Method, h: H) -> MethodRouter<AppState>
 where
     H: axum::handler::Handler<T, AppState>,
@@ -62,7 +64,7 @@ where
     match method {
         Method::Post => post(h).fallback(require_post),
         Method::Get => any(h),
-        Method::Both => get(h.clone()).post(h),
+        Method::Both => get(h.clone()).post(h).fallback(require_post),
     }
 }
 

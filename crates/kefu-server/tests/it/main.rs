@@ -35,4 +35,5 @@ mod sessions;
 mod tls;
 mod tokens;
 mod typing;
+mod unwritable;
 mod wire;

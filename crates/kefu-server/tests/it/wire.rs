@@ -42,6 +42,28 @@ async fn post_only_endpoints_answer_43002_to_get() {
     }
 }
 
+/// `kfaccount/del`, documented for GET and POST, answers WeChat's 43002
+/// to every other method and deletes nothing (a browser's OPTIONS
+/// preflight included).
+#[tokio::test]
+async fn kfaccount_del_answers_43002_to_other_methods() {
+    let app = TestApp::new().await;
+    app.wx(
+        "/customservice/kfaccount/add",
+        json!({"kf_account": "a@test", "nickname": "n"}),
+    )
+    .await
+    .assert_ok();
+    let before = app.snapshot().await;
+    let path = app.with_token("/customservice/kfaccount/del?kf_account=a@test", &app.token);
+    for method in ["PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let r = app.send(method, &path, "", None).await;
+        assert_eq!(r.content_type, "application/json; encoding=utf-8", "{method}");
+        r.assert_err(43002, "require POST method");
+    }
+    assert_eq!(app.snapshot().await, before, "another method changed the state");
+}
+
 /// Query endpoints accept POST as well as GET.
 #[tokio::test]
 async fn query_endpoints_accept_post() {
