@@ -177,7 +177,8 @@ pub struct SessionState {
     pub last_msg_at: i64,
 }
 
-/// `GET /_kefu/apps/{appid}`: the app's whole state.
+/// `GET /_kefu/apps/{appid}`: the app's whole state, each list cut at the
+/// `limit` parameter (default 1000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppState {
@@ -185,12 +186,26 @@ pub struct AppState {
     pub app: AppInfo,
     /// Kf accounts by `kf_id`.
     pub kf_accounts: Vec<KfState>,
-    /// Followers.
+    /// Followers, in openid order (all of them: `GET …/fans` pages).
     pub followers: Vec<FanState>,
     /// Open sessions.
     pub sessions: Vec<SessionState>,
     /// Followers waiting for a kf, in arrival order.
     pub waiting: Vec<WaitState>,
+    /// Whether a list was cut at the limit.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// `GET /_kefu/apps/{appid}/fans?after=&limit=`: a page of followers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FanPage {
+    /// Followers whose openid sorts after `after`, in openid order.
+    pub followers: Vec<FanState>,
+    /// The `after` of the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// A follower in the waiting queue.

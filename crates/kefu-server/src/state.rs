@@ -135,7 +135,15 @@ pub struct AppState {
     pub(crate) pushes: Arc<Pushes>,
     /// The request journal, fault rules and compatibility report.
     pub(crate) traffic: Arc<Traffic>,
+    /// Avatar uploads being read and stored (at most [`UPLOADS_AT_ONCE`]);
+    /// the others wait their turn before their body is read.
+    pub(crate) uploads: Arc<tokio::sync::Semaphore>,
 }
+
+/// Avatar uploads read at once: each may hold its body (5 MiB), the file
+/// cut from it and the stored copy, so uploads never hold more than about
+/// 4 x 15 MiB however many arrive together.
+pub const UPLOADS_AT_ONCE: usize = 4;
 
 impl AppState {
     /// Bundles the parts.
@@ -150,6 +158,7 @@ impl AppState {
             credentials,
             pushes: Arc::new(Pushes::new(owner)),
             traffic,
+            uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
 

@@ -84,6 +84,9 @@ pub trait Tx: ConversationTx + PlatformTx + CallbackTx {
     fn fan(&mut self, appid: &AppId, openid: &OpenId) -> R<Option<Fan>>;
     /// The app's followers, in follow order.
     fn fans(&mut self, appid: &AppId) -> R<Vec<Fan>>;
+    /// At most `limit` of the app's followers whose openid sorts after
+    /// `after` (`""`: from the first), in openid order: a page.
+    fn fans_after(&mut self, appid: &AppId, after: &str, limit: u32) -> R<Vec<Fan>>;
     /// Inserts or replaces a follower.
     fn put_fan(&mut self, fan: &Fan) -> R<()>;
 

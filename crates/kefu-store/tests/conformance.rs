@@ -182,6 +182,30 @@ async fn acknowledged_writes_survive_reopening(s: Subject) {
     assert_eq!(got, vec![fan("wx1", "o1")]);
 }
 
+async fn followers_page_in_openid_order(s: Subject) {
+    put_app(&*s.store, app("wx1")).await;
+    put_app(&*s.store, app("wx2")).await;
+    s.store
+        .write(|tx: &mut dyn Tx| {
+            for o in ["o3", "o1", "o5", "o2", "o4"] {
+                tx.put_fan(&fan("wx1", o))?;
+            }
+            tx.put_fan(&fan("wx2", "o0")).map_err(E::from)
+        })
+        .await
+        .unwrap();
+    let page = |after: &'static str, limit: u32| {
+        s.store.read(move |tx: &mut dyn Tx| {
+            let fans = tx.fans_after(&AppId::new("wx1"), after, limit)?;
+            Ok::<_, E>(fans.into_iter().map(|f| f.openid.to_string()).collect::<Vec<_>>())
+        })
+    };
+    assert_eq!(page("", 2).await.unwrap(), ["o1", "o2"]);
+    assert_eq!(page("o2", 2).await.unwrap(), ["o3", "o4"]);
+    assert_eq!(page("o4", 2).await.unwrap(), ["o5"]);
+    assert!(page("o5", 2).await.unwrap().is_empty());
+}
+
 async fn tokens_round_trip_and_track_the_current_one(s: Subject) {
     let mut old = TokenRecord::issue(
         AccessToken::new("a".repeat(100)),
@@ -446,6 +470,7 @@ conformance!(sqlite, postgres:
     message_ids_ascend_and_records_are_the_kf_ones,
     a_followers_messages_page_by_msgid,
     fans_keep_their_contact_state,
+    followers_page_in_openid_order,
     only_live_sessions_count_as_accepted,
     apps_keep_their_whitelist_and_quotas,
     components_tickets_and_authorizations_round_trip,

@@ -6,7 +6,8 @@ use crate::error::ControlError;
 use crate::service::apps::{self, KfAction};
 use crate::service::clock;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use crate::wx::query_param;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,8 +27,23 @@ pub(crate) async fn list_apps(State(s): State<AppState>) -> CResult<Vec<c::AppIn
     apps::list_apps(&s).await.map(Json)
 }
 
-pub(crate) async fn app_state(State(s): State<AppState>, Path(appid): Path<String>) -> CResult<c::AppState> {
-    apps::app_state(&s, appid).await.map(Json)
+pub(crate) async fn app_state(
+    State(s): State<AppState>,
+    Path(appid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> CResult<c::AppState> {
+    let limit = apps::list_limit(query_param(q.as_deref(), "limit").as_deref())?;
+    apps::app_state(&s, appid, limit).await.map(Json)
+}
+
+pub(crate) async fn fan_page(
+    State(s): State<AppState>,
+    Path(appid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> CResult<c::FanPage> {
+    let limit = apps::list_limit(query_param(q.as_deref(), "limit").as_deref())?;
+    let after = query_param(q.as_deref(), "after").unwrap_or_default();
+    apps::fan_page(&s, appid, after, limit).await.map(Json)
 }
 
 pub(crate) async fn patch_app(

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 pub(crate) const ROUTES: &[(&str, &[&str])] = &[
     ("/_kefu/apps", &["GET", "POST"]),
     ("/_kefu/apps/{appid}", &["GET", "PATCH"]),
-    ("/_kefu/apps/{appid}/fans", &["POST"]),
+    ("/_kefu/apps/{appid}/fans", &["GET", "POST"]),
     ("/_kefu/apps/{appid}/fans/{openid}/events", &["POST"]),
     ("/_kefu/apps/{appid}/fans/{openid}/messages", &["GET", "POST"]),
     ("/_kefu/apps/{appid}/waitcase", &["POST"]),
@@ -87,7 +87,7 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
     Some(match path {
         "/_kefu/apps" => post(h::create_app).get(h::list_apps),
         "/_kefu/apps/{appid}" => get(h::app_state).patch(h::patch_app),
-        "/_kefu/apps/{appid}/fans" => post(c::follow),
+        "/_kefu/apps/{appid}/fans" => post(c::follow).get(h::fan_page),
         "/_kefu/apps/{appid}/fans/{openid}/events" => post(c::event),
         "/_kefu/apps/{appid}/fans/{openid}/messages" => post(c::write).get(c::messages),
         "/_kefu/apps/{appid}/waitcase" => post(c::enqueue),

@@ -117,13 +117,32 @@ fn rows() -> Vec<Row> {
             .body(json::<c::CreateApp>)
             .created(json::<c::AppInfo>)
             .errors(&[400, 409, 500]),
-        row(Get, app, "An app's whole state")
+        row(Get, app, "An app's state (each list cut at `limit`)")
+            .query(q_number(
+                "limit",
+                "At most this many entries per list, 1-10000 (default 1000).",
+            ))
             .ok(json::<c::AppState>)
-            .errors(&[404, 500]),
+            .errors(&[400, 404, 500]),
         row(Patch, app, "Change an app's settings")
             .body(json::<c::PatchApp>)
             .ok(json::<c::AppInfo>)
             .errors(&[400, 404, 500]),
+        row(
+            Get,
+            "/_kefu/apps/{appid}/fans",
+            "A page of the app's followers, in openid order",
+        )
+        .query(q_text(
+            "after",
+            "Only followers whose openid sorts after this one (the last page's `next`).",
+        ))
+        .query(q_number(
+            "limit",
+            "At most this many followers, 1-10000 (default 1000).",
+        ))
+        .ok(json::<c::FanPage>)
+        .errors(&[400, 404, 500]),
         row(
             Post,
             "/_kefu/apps/{appid}/fans",

@@ -210,28 +210,78 @@ pub(super) fn wait_state(w: &WaitCase) -> c::WaitState {
     }
 }
 
-/// `GET /_kefu/apps/{appid}`: the app's whole state.
-pub(crate) async fn app_state(state: &AppState, appid: String) -> CResult<c::AppState> {
+/// Entries of each list `GET /_kefu/apps/{appid}` returns by default...
+pub(crate) const DEFAULT_LIST: u32 = 1000;
+/// ...and at most.
+pub(crate) const MAX_LIST: u32 = 10_000;
+
+/// The list limit a caller asked for: 400 outside 1..=[`MAX_LIST`].
+pub(crate) fn list_limit(asked: Option<&str>) -> CResult<u32> {
+    let Some(asked) = asked else { return Ok(DEFAULT_LIST) };
+    match asked.parse::<u32>() {
+        Ok(n) if (1..=MAX_LIST).contains(&n) => Ok(n),
+        _ => Err(ControlError::BadRequest(format!(
+            "limit: a number from 1 to {MAX_LIST}"
+        ))),
+    }
+}
+
+/// `GET /_kefu/apps/{appid}`: the app's state, each list cut at `limit`.
+/// Read on a blocking thread: a large app must not hold up the async
+/// workers that answer the API.
+pub(crate) async fn app_state(state: &AppState, appid: String, limit: u32) -> CResult<c::AppState> {
     let (appid, now) = (AppId::new(appid), state.now());
-    state
-        .store
-        .read(move |tx| {
-            let app = load_app(tx, &appid)?;
-            let cases = tx.accepted_cases(&appid, session::live_since(now))?;
-            Ok(c::AppState {
-                app: app_info(&app),
-                kf_accounts: tx.kfs(&appid)?.iter().map(|k| kf_state(k, &cases, now)).collect(),
-                followers: tx.fans(&appid)?.iter().map(fan_state).collect(),
-                sessions: tx
-                    .sessions(&appid)?
-                    .iter()
-                    .filter(|s| s.is_live(now))
-                    .map(session_state)
-                    .collect(),
-                waiting: tx.waitcases(&appid)?.iter().map(wait_state).collect(),
-            })
+    off_the_workers(state, move |tx| {
+        let app = load_app(tx, &appid)?;
+        let cases = tx.accepted_cases(&appid, session::live_since(now))?;
+        let fans = tx.fans_after(&appid, "", limit + 1)?;
+        let sessions: Vec<_> = tx.sessions(&appid)?.into_iter().filter(|s| s.is_live(now)).collect();
+        let waiting = tx.waitcases(&appid)?;
+        let cut = limit as usize;
+        Ok(c::AppState {
+            app: app_info(&app),
+            kf_accounts: tx.kfs(&appid)?.iter().map(|k| kf_state(k, &cases, now)).collect(),
+            truncated: fans.len() > cut || sessions.len() > cut || waiting.len() > cut,
+            followers: fans.iter().take(cut).map(fan_state).collect(),
+            sessions: sessions.iter().take(cut).map(session_state).collect(),
+            waiting: waiting.iter().take(cut).map(wait_state).collect(),
         })
+    })
+    .await
+}
+
+/// `GET /_kefu/apps/{appid}/fans`: followers after `after`, `limit` of them.
+pub(crate) async fn fan_page(state: &AppState, appid: String, after: String, limit: u32) -> CResult<c::FanPage> {
+    let appid = AppId::new(appid);
+    off_the_workers(state, move |tx| {
+        load_app(tx, &appid)?;
+        let mut fans = tx.fans_after(&appid, &after, limit + 1)?;
+        let more = fans.len() > limit as usize;
+        fans.truncate(limit as usize);
+        Ok(c::FanPage {
+            next: fans.last().filter(|_| more).map(|f| f.openid.to_string()),
+            followers: fans.iter().map(fan_state).collect(),
+        })
+    })
+    .await
+}
+
+/// Runs a read on a blocking thread (SQLite reads run where they are
+/// called), so that it cannot hold up the async workers.
+async fn off_the_workers<T, F>(state: &AppState, f: F) -> CResult<T>
+where
+    T: Send + 'static,
+    F: FnMut(&mut dyn Tx) -> CResult<T> + Send + 'static,
+{
+    let store = state.store.clone();
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(store.read(f)))
         .await
+        .unwrap_or_else(|e| {
+            Err(ControlError::Store(StoreError::Backend(format!(
+                "read task failed: {e}"
+            ))))
+        })
 }
 
 /// What the human side does to one kf account.

@@ -58,8 +58,10 @@ pub(crate) struct Record {
     /// the connection's read buffer, which keeping it would pin.
     pub target: Box<str>,
     pub content_type: Option<Box<str>>,
-    /// At most [`mask::BODY_MAX`] bytes (a multipart body whole, to be summarised).
+    /// At most [`mask::BODY_MAX`] bytes, or a multipart body's summary.
     pub request: Bytes,
+    /// Whether `request` is a multipart body's summary (text to show as is).
+    pub request_summarised: bool,
     pub status: u16,
     pub response: Bytes,
     pub errcode: Option<i64>,
@@ -91,7 +93,10 @@ impl Record {
             method: self.method.to_string(),
             path: self.path().to_owned(),
             query: mask::query(self.query()),
-            request_body: mask::body(&self.request, content_type),
+            request_body: match self.request_summarised {
+                true => String::from_utf8_lossy(&self.request).into_owned(),
+                false => mask::body(&self.request, content_type),
+            },
             status: self.status,
             response_body: mask::body(&self.response, None),
             errcode: self.errcode,
@@ -222,6 +227,7 @@ mod tests {
             target: path.into(),
             content_type: None,
             request: Bytes::from("x".repeat(body)),
+            request_summarised: false,
             status: 200,
             response: Bytes::new(),
             errcode: Some(0),

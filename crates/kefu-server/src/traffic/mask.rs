@@ -116,6 +116,12 @@ fn string_end(s: &str) -> Option<usize> {
     None
 }
 
+/// A multipart body's summary, when `content_type` says it is one.
+pub(crate) fn multipart_summary(bytes: &[u8], content_type: Option<&str>) -> Option<String> {
+    let boundary = content_type.and_then(multipart_boundary)?;
+    Some(multipart(bytes, &boundary))
+}
+
 fn multipart_boundary(content_type: &str) -> Option<String> {
     let (kind, params) = content_type.split_once(';')?;
     if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {

@@ -74,12 +74,14 @@ fn body_limit(path: &str) -> usize {
 /// Reads at most `limit + 1` bytes: enough for the endpoint's extractor to
 /// tell an oversized body (45002) in its own turn, after the credential.
 /// A body that comes in one piece (the usual case) is kept without a copy.
-async fn read_prefix(mut body: Body, limit: usize) -> Bytes {
-    let mut first = Bytes::new();
-    let mut more: Vec<u8> = Vec::new();
-    while first.len() + more.len() <= limit {
-        let Some(Ok(frame)) = body.frame().await else { break };
-        let Ok(data) = frame.into_data() else { continue };
+/// `Err` when the body could not be read whole (the connection broke, a
+/// malformed chunk, a stall past the body timeout).
+async fn read_prefix(mut body: Body, limit: usize) -> Result<Bytes, axum::Error> {
+    let (mut first, mut more, mut total) = (Bytes::new(), Vec::<u8>::new(), 0usize);
+    while total <= limit {
+        let Some(frame) = body.frame().await else { break };
+        let Ok(data) = frame?.into_data() else { continue };
+        total += data.len();
         if first.is_empty() && more.is_empty() {
             first = data;
         } else {
@@ -89,10 +91,18 @@ async fn read_prefix(mut body: Body, limit: usize) -> Bytes {
             more.extend_from_slice(&data);
         }
     }
-    if more.is_empty() {
-        first
-    } else {
-        Bytes::from(more)
+    Ok(if more.is_empty() { first } else { Bytes::from(more) })
+}
+
+/// What the endpoint's extractor reads: the body as read, or one that fails
+/// as the original did (the extractor then answers 47001 in its turn).
+fn passed_on(read: &Result<Bytes, axum::Error>) -> Body {
+    match read {
+        Ok(bytes) => Body::from(bytes.clone()),
+        Err(e) => {
+            let why = std::io::Error::other(e.to_string());
+            Body::from_stream(futures_util::stream::once(async move { Err::<Bytes, _>(why) }))
+        }
     }
 }
 
@@ -105,7 +115,16 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
     }
     let started = Instant::now();
     let (mut parts, body) = req.into_parts();
-    let body = read_prefix(body, body_limit(parts.uri.path())).await;
+    let limit = body_limit(parts.uri.path());
+    // Large bodies (uploads) are read a few at a time: the others wait
+    // with only their connection, and memory stays bounded.
+    let _turn = match limit > endpoint::JSON_BODY_LIMIT {
+        true => state.uploads.clone().acquire_owned().await.ok(),
+        false => None,
+    };
+    let read = read_prefix(body, limit).await;
+    let body_for_handler = passed_on(&read);
+    let body = read.unwrap_or_default();
     let seen = Seen {
         time_ms: now_ms(),
         virtual_time: state.now().0,
@@ -126,13 +145,9 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
         Some(Action::Drop) => dropped(),
         Some(Action::Delay(d)) => {
             tokio::time::sleep(*d).await;
-            next.run(Request::from_parts(parts, Body::from(seen.body.clone())))
-                .await
+            next.run(Request::from_parts(parts, body_for_handler)).await
         }
-        None => {
-            next.run(Request::from_parts(parts, Body::from(seen.body.clone())))
-                .await
-        }
+        None => next.run(Request::from_parts(parts, body_for_handler)).await,
     };
     let appid = match slot.0.get() {
         Some(a) => Some(a.to_string()),
@@ -248,19 +263,22 @@ async fn finish(
         (response, Bytes::new())
     } else {
         let (res_parts, res_body) = response.into_parts();
-        let bytes = read_prefix(res_body, usize::MAX - 1).await;
+        // kefu's own answers are whole bytes; one that fails is journaled empty.
+        let bytes = read_prefix(res_body, usize::MAX - 1).await.unwrap_or_default();
         (Response::from_parts(res_parts, Body::from(bytes.clone())), bytes)
     };
     let id = journal.next_id();
     if !notes.is_empty() {
         state.traffic.compat.count(id, seen.time_ms, appid.as_deref(), &notes);
     }
+    let (request, request_summarised) = kept(&seen.body, seen.content_type.as_ref());
     let record = Record {
         id,
         time_ms: seen.time_ms,
         virtual_time: seen.virtual_time,
         client: seen.client,
-        request: kept(seen.body, seen.content_type.as_ref()),
+        request,
+        request_summarised,
         method: seen.method,
         target: seen
             .uri
@@ -281,18 +299,16 @@ async fn finish(
     response
 }
 
-/// What the journal keeps of a body: its first 64 KiB, or a multipart body
-/// whole (its parts are summarised when read). Always a copy: a request
-/// body's bytes are a slice of the connection's read buffer, which keeping
-/// them would pin (and make the server allocate a new one per request).
-fn kept(body: Bytes, content_type: Option<&HeaderValue>) -> Bytes {
-    let multipart = content_type
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/"));
-    let end = if multipart {
-        body.len()
-    } else {
-        body.len().min(mask::BODY_MAX)
-    };
-    Bytes::copy_from_slice(&body[..end])
+/// What the journal keeps of a body: its first 64 KiB, or a multipart
+/// body's summary (its parts' names, files, types and sizes; never the
+/// file itself, which may be megabytes), and whether it is the summary.
+/// Always a copy: a request body's bytes are a slice of the connection's
+/// read buffer, which keeping them would pin (and make the server allocate
+/// a new one per request).
+fn kept(body: &[u8], content_type: Option<&HeaderValue>) -> (Bytes, bool) {
+    let content_type = content_type.and_then(|v| v.to_str().ok());
+    match mask::multipart_summary(body, content_type) {
+        Some(summary) => (Bytes::from(summary), true),
+        None => (Bytes::copy_from_slice(&body[..body.len().min(mask::BODY_MAX)]), false),
+    }
 }

@@ -209,17 +209,20 @@ impl FromRequest<AppState> for HeadImgUpload {
             return Err(ErrCode::EmptyPostData.into());
         }
         let req = Request::from_parts(parts, Body::from(bytes));
-        let missing = || ApiError::from(ErrCode::MediaDataMissing);
-        let mut form = Multipart::from_request(req, state).await.map_err(|_| missing())?;
+        let missing = |why: &dyn std::fmt::Debug| {
+            tracing::debug!(error = ?why, "no media in the upload");
+            ApiError::from(ErrCode::MediaDataMissing)
+        };
+        let mut form = Multipart::from_request(req, state).await.map_err(|e| missing(&e))?;
         while let Ok(Some(field)) = form.next_field().await {
             if field.name() == Some("media") {
-                let data = field.bytes().await.map_err(|_| missing())?;
+                let data = field.bytes().await.map_err(|e| missing(&e))?;
                 if data.len() > endpoint::AVATAR_LIMIT {
                     return Err(ErrCode::ContentSizeOutOfLimit.into());
                 }
                 return Ok(HeadImgUpload { kf_account, data });
             }
         }
-        Err(missing())
+        Err(missing(&"no part named media"))
     }
 }

@@ -83,7 +83,11 @@ fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
         "/customservice/kfaccount/add" => with_method(m, kf::add_kf_account),
         "/customservice/kfaccount/update" => with_method(m, kf::update_kf_account),
         "/customservice/kfaccount/del" => with_method(m, kf::del_kf_account),
-        "/customservice/kfaccount/uploadheadimg" => with_method(m, kf::upload_head_img),
+        "/customservice/kfaccount/uploadheadimg" => {
+            // The body limit is the table's, checked as it is read; axum's
+            // own 2 MiB default would refuse files the table allows.
+            with_method(m, kf::upload_head_img).layer(axum::extract::DefaultBodyLimit::disable())
+        }
         "/customservice/kfaccount/inviteworker" => with_method(m, kf::invite_worker),
         "/cgi-bin/customservice/getkflist" => with_method(m, kf::get_kf_list),
         "/cgi-bin/customservice/getonlinekflist" => with_method(m, kf::get_online_kf_list),

@@ -22,6 +22,7 @@ mod journal;
 mod kf_accounts;
 mod layout;
 mod openapi;
+mod paging;
 mod platform;
 mod props;
 mod push_component;

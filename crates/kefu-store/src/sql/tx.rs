@@ -246,6 +246,15 @@ impl<C: Conn> Tx for C {
         self.all(&SQL, &[&appid.as_str()], |r| fan_row(r))
     }
 
+    fn fans_after(&mut self, appid: &AppId, after: &str, limit: u32) -> R<Vec<Fan>> {
+        static SQL: Sql = Sql::new(concat!(
+            "SELECT ",
+            fan_cols!(),
+            " FROM fans WHERE appid = $1 AND openid > $2 ORDER BY openid LIMIT $3"
+        ));
+        self.all(&SQL, &[&appid.as_str(), &after, &limit], |r| fan_row(r))
+    }
+
     fn put_fan(&mut self, f: &Fan) -> R<()> {
         static SQL: Sql = Sql::new(concat!(
             "INSERT INTO fans (",

@@ -22,3 +22,4 @@ mod receiver;
 mod startup;
 mod support;
 mod traffic_cli;
+mod uploads;

@@ -152,6 +152,11 @@ impl Kefu {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything the server printed so far (stdout and stderr lines).
     pub fn output(&self) -> String {
         self.output.lock().unwrap_or_else(|p| p.into_inner()).clone()
