@@ -176,3 +176,55 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), StoreError
         .map(drop)
         .map_err(|e| StoreError::Backend(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::boxed;
+    use crate::tx::Tx;
+    use std::time::{Duration, Instant};
+
+    fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("kefu.db")).unwrap();
+        (dir, store)
+    }
+
+    fn meta_write() -> WriteJob {
+        boxed(|tx: &mut dyn Tx| tx.set_meta("k", "v"))
+    }
+
+    fn store_error(answer: Result<JobOutput, JobError>) -> Option<StoreError> {
+        match answer {
+            Err(JobError::Store(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_writer_thread_that_ended_fails_writes_and_the_probe() {
+        let (_dir, mut store) = store();
+        // The writer's queue loses its only sender: the thread ends.
+        let (closed, queue) = mpsc::channel();
+        drop(queue);
+        store.jobs = closed;
+        let started = Instant::now();
+        while store.health.known() != Known::Broken(writer_stopped()) {
+            assert!(started.elapsed() < Duration::from_secs(10), "the writer did not end");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let write = store.submit_write(meta_write(), None).await;
+        assert_eq!(store_error(write), Some(writer_stopped()));
+        assert_eq!(store.probe().await, Err(writer_stopped()));
+    }
+
+    #[tokio::test]
+    async fn a_write_dropped_unanswered_fails() {
+        let (_dir, mut store) = store();
+        let (jobs, queue) = mpsc::channel();
+        store.jobs = jobs;
+        let answer = store.submit_write(meta_write(), None);
+        drop(queue.recv().unwrap());
+        assert_eq!(store_error(answer.await), Some(abandoned()));
+    }
+}

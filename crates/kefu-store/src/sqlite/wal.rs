@@ -142,3 +142,91 @@ pub(crate) fn checkpoint_loop(conn: Connection, stop: mpsc::Receiver<()>, turn: 
         }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::open::{open_connection, open_writer, Access};
+    use super::*;
+
+    /// A database whose WAL holds a few pages, and its writer connection.
+    fn written(limit: u64) -> (tempfile::TempDir, PathBuf, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let conn = open_writer(&db, Access::Create, limit).unwrap();
+        conn.execute_batch("CREATE TABLE t (x BLOB); INSERT INTO t VALUES (zeroblob(20000));")
+            .unwrap();
+        (dir, db, conn)
+    }
+
+    fn wal_size(db: &Path) -> u64 {
+        std::fs::metadata(wal_path(db)).map(|m| m.len()).unwrap_or(0)
+    }
+
+    #[test]
+    fn a_wal_under_half_its_limit_is_left_alone() {
+        let (_dir, db, conn) = written(1 << 20);
+        let mut wal = WalLimit::new(&db, 1 << 20, CheckpointTurn::default());
+        assert!(matches!(wal.after_commit(&conn), Checkpointed::Nothing));
+        assert!(wal_size(&db) > 0);
+    }
+
+    #[test]
+    fn a_wal_past_half_its_limit_is_emptied() {
+        let (_dir, db, conn) = written(16 << 10);
+        let mut wal = WalLimit::new(&db, 16 << 10, CheckpointTurn::default());
+        assert!(matches!(wal.after_commit(&conn), Checkpointed::Truncated(_)));
+        assert_eq!(wal_size(&db), 0);
+    }
+
+    #[test]
+    fn the_writer_does_not_wait_for_the_passive_checkpointer() {
+        let (_dir, db, conn) = written(16 << 10);
+        let turn = CheckpointTurn::default();
+        let mut wal = WalLimit::new(&db, 16 << 10, turn.clone());
+        let passive = turn.lock().unwrap();
+        assert!(matches!(wal.after_commit(&conn), Checkpointed::Nothing));
+        drop(passive);
+        assert!(wal_size(&db) > 0);
+    }
+
+    #[test]
+    fn a_failing_checkpoint_is_reported_once_until_one_succeeds() {
+        let (_dir, db, conn) = written(16 << 10);
+        let read_only = open_connection(&db, Access::Read).unwrap();
+        let mut wal = WalLimit::new(&db, 16 << 10, CheckpointTurn::default());
+        let outcomes = [
+            wal.after_commit(&read_only),
+            wal.after_commit(&read_only),
+            wal.after_commit(&conn),
+        ];
+        assert!(
+            matches!(
+                outcomes,
+                [
+                    Checkpointed::Failed(_),
+                    Checkpointed::Nothing,
+                    Checkpointed::Truncated(_)
+                ]
+            ),
+            "{outcomes:?}"
+        );
+        assert!(!wal.failing);
+    }
+
+    #[test]
+    fn a_reader_on_the_log_makes_it_try_again_after_the_next_commit() {
+        let (_dir, db, conn) = written(40 << 10);
+        let mut wal = WalLimit::new(&db, 40 << 10, CheckpointTurn::default());
+        let mut reader = open_connection(&db, Access::Read).unwrap();
+        let snapshot = reader.transaction().unwrap();
+        let rows: i64 = snapshot.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+        let held = wal.after_commit(&conn);
+        drop(snapshot);
+        let freed = wal.after_commit(&conn);
+        assert_eq!(rows, 1);
+        assert!(
+            matches!((&held, &freed), (Checkpointed::Busy, Checkpointed::Truncated(_))),
+            "{held:?} then {freed:?}"
+        );
+    }
+}

@@ -165,3 +165,56 @@ fn log_panics(panics: &[String]) {
 fn quietly(log: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(log));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::health::DbFile;
+    use super::super::wal::CheckpointTurn;
+    use super::*;
+    use std::path::Path;
+
+    /// A writer on `db`, whose file identity is taken from `identity`, with
+    /// a temporary table only its current connection sees.
+    fn writer(db: &Path, identity: &Path) -> Writer {
+        let conn = open_writer(db, Access::Create, 1 << 20).unwrap();
+        conn.execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        let health = Health::new(DbFile::opened(identity).unwrap());
+        let wal = WalLimit::new(db, 1 << 20, CheckpointTurn::default());
+        Writer::new(conn, health, wal, 1 << 20)
+    }
+
+    fn same_connection(w: &Writer) -> bool {
+        w.conn.execute_batch("SELECT * FROM temp.mark").is_ok()
+    }
+
+    #[test]
+    fn a_failure_replaces_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, &db);
+        w.reopen();
+        assert!(!same_connection(&w));
+        w.conn.execute_batch("CREATE TABLE t (x)").unwrap();
+    }
+
+    #[test]
+    fn a_file_gone_keeps_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, &db);
+        std::fs::rename(&db, dir.path().join("aside.db")).unwrap();
+        w.reopen();
+        assert!(same_connection(&w));
+        assert!(!db.exists(), "nothing was created at the path");
+    }
+
+    #[test]
+    fn a_connection_that_cannot_reopen_is_kept() {
+        // The identity is the directory's: it stays, and no database opens there.
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, dir.path());
+        w.reopen();
+        assert!(same_connection(&w));
+    }
+}
