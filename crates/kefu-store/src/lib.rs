@@ -30,7 +30,8 @@ mod url;
 
 pub use error::StoreError;
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
-pub use store::Store;
+pub use sqlite::SqliteSettings;
+pub use store::{Store, PROBE_KEY};
 pub use tx::{CallbackTx, ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;
 
@@ -38,8 +39,14 @@ use std::sync::Arc;
 
 /// Opens (creating if needed) the store a URL names and applies migrations.
 pub fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, SqliteSettings::default())
+}
+
+/// As [`open`], with the settings an SQLite store runs with (ignored by
+/// other backends).
+pub fn open_with(url: &DatabaseUrl, sqlite: SqliteSettings) -> Result<Arc<dyn Store>, StoreError> {
     match url {
-        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open(path)?)),
+        DatabaseUrl::Sqlite(path) => Ok(Arc::new(sqlite::SqliteStore::open_with(path, sqlite)?)),
         DatabaseUrl::Postgres(raw) => Ok(Arc::new(postgres::PgStore::open(raw)?)),
     }
 }

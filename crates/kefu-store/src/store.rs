@@ -24,9 +24,14 @@ pub trait Store: Send + Sync + 'static {
     /// Health asks this. The default commits a probe write (one meta row);
     /// a backend may answer from what it knows already (a recent commit).
     fn probe(&self) -> BoxFuture<Result<(), StoreError>> {
-        let write = self.submit_write(job::boxed(|tx: &mut dyn Tx| tx.set_meta(PROBE_KEY, "1")), None);
-        Box::pin(async move { job::unwrap::<(), StoreError>(write.await) })
+        probe_write(self)
     }
+}
+
+/// The default [`Store::probe`]: commits the meta row [`PROBE_KEY`].
+pub(crate) fn probe_write<S: Store + ?Sized>(store: &S) -> BoxFuture<Result<(), StoreError>> {
+    let write = store.submit_write(job::boxed(|tx: &mut dyn Tx| tx.set_meta(PROBE_KEY, "1")), None);
+    Box::pin(async move { job::unwrap::<(), StoreError>(write.await) })
 }
 
 /// The meta row the default [`Store::probe`] writes.

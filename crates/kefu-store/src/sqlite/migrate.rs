@@ -2,7 +2,7 @@
 //! start-up (and by `kefu migrate`). Applied versions are recorded in
 //! `schema_migrations`; a file, once released, is never edited.
 
-use super::open::{backend, create_dir, open_connection};
+use super::open::{backend, create_dir, open_connection, Access};
 use crate::error::StoreError;
 use rusqlite::Connection;
 use std::path::Path;
@@ -41,5 +41,5 @@ pub(crate) fn run(conn: &mut Connection) -> Result<usize, StoreError> {
 /// Opens the file (creating it and its directory) and applies migrations.
 pub fn migrate_file(path: &Path) -> Result<usize, StoreError> {
     create_dir(path)?;
-    run(&mut open_connection(path, false)?)
+    run(&mut open_connection(path, Access::Create)?)
 }

@@ -1,19 +1,31 @@
-//! The SQLite writer thread: group commit of whatever jobs are queued, each
-//! job in a savepoint of its own only when one of them needs undoing.
+//! The SQLite writer thread: group commit of whatever jobs are queued
+//! (`batch.rs` runs them), and the promise that the writer outlives any
+//! fault.
+//!
+//! A batch that fails (commit error, full disk, the file gone) answers every
+//! caller with the error and leaves nothing committed; the next batch tries
+//! again on a fresh connection, so writes recover by themselves once the
+//! cause is gone. A panic anywhere in the writer's own work (logging
+//! included) is caught around the batch: callers not yet answered get an
+//! error (their reply is dropped), the connection is replaced, and the loop
+//! goes on. Only when every sender is gone (the store dropped) does the
+//! thread end; if it ends any other way, the health it shares with the
+//! store says so.
 
-use super::open::backend;
-use super::tx::SqliteTx;
+use super::batch::{self, panic_message, Answer};
+use super::health::Health;
+use super::open::{open_writer, Access};
+use super::wal::{Checkpointed, WalLimit};
 use crate::error::StoreError;
-use crate::job::{JobError, JobOutput, WriteJob};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
-use std::sync::mpsc;
+use crate::job::{JobError, WriteJob};
+use rusqlite::Connection;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{mpsc, Arc};
 use tokio::sync::oneshot;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
-
-type Answer = Result<JobOutput, JobError>;
-type Results = Vec<Answer>;
 
 /// A queued write and where its answer goes.
 pub(crate) struct Job {
@@ -21,10 +33,42 @@ pub(crate) struct Job {
     pub(crate) reply: oneshot::Sender<Answer>,
 }
 
-/// Takes the first waiting job, then whatever else is queued, and commits
-/// them together. Ends when every sender is gone.
-pub(crate) fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
+/// The thread's state: the only read-write connection and what it shares.
+pub(crate) struct Writer {
+    conn: Connection,
+    health: Arc<Health>,
+    wal: WalLimit,
+    wal_limit: u64,
+}
+
+impl Writer {
+    pub(crate) fn new(conn: Connection, health: Arc<Health>, wal: WalLimit, wal_limit: u64) -> Writer {
+        Writer {
+            conn,
+            health,
+            wal,
+            wal_limit,
+        }
+    }
+
+    /// Takes the first waiting job, then whatever else is queued, and
+    /// commits them together, until every sender is gone.
+    pub(crate) fn serve(mut self, queue: mpsc::Receiver<Job>) {
+        let _running = self.health.running();
+        loop {
+            match catch_unwind(AssertUnwindSafe(|| self.step(&queue))) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(payload) => self.recover(&*payload),
+            }
+        }
+    }
+
+    /// One batch; `false` once the queue is closed.
+    fn step(&mut self, queue: &mpsc::Receiver<Job>) -> bool {
+        let Ok(first) = queue.recv() else {
+            return false;
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -32,83 +76,145 @@ pub(crate) fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_batch(&mut conn, batch);
+        self.commit(batch);
+        true
     }
-}
 
-/// Runs a batch and answers every job once the outcome is final. Jobs run
-/// bare first: a job that fails before writing (every business rejection)
-/// leaves nothing to undo. Only when one fails after writing is the batch
-/// rolled back and re-run with a savepoint around each job (jobs are
-/// deterministic closures, so the re-run decides the same).
-fn run_batch(conn: &mut Connection, mut batch: Vec<Job>) {
-    let outcome = match run_bare(conn, &mut batch) {
-        Some(outcome) => outcome,
-        None => run_with_savepoints(conn, &mut batch),
-    };
-    if outcome.is_ok() {
-        crate::measure::commit("sqlite", batch.len());
-    }
-    let results = outcome.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "sqlite batch failed");
-        batch.iter().map(|_| Err(JobError::Store(e.clone()))).collect()
-    });
-    for (job, result) in batch.into_iter().zip(results) {
-        let _ = job.reply.send(result);
-    }
-}
-
-fn begin(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
-    conn.transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(backend)
-}
-
-/// One transaction, no savepoints; `None` (rolled back) when a job failed
-/// after writing.
-fn run_bare(conn: &mut Connection, batch: &mut [Job]) -> Option<Result<Results, StoreError>> {
-    let txn = match begin(conn) {
-        Ok(txn) => txn,
-        Err(e) => return Some(Err(e)),
-    };
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch.iter_mut() {
-        let mut tx = SqliteTx::new(&txn);
-        let result = (job.run)(&mut tx);
-        if result.is_err() && tx.wrote() {
-            // Dropping the transaction rolls it back.
-            return None;
+    /// Runs a batch and answers every job once the outcome is final, before
+    /// anything else (logging included) can go wrong.
+    fn commit(&mut self, batch: Vec<Job>) {
+        let (mut runs, replies): (Vec<WriteJob>, Vec<_>) = batch.into_iter().map(|j| (j.run, j.reply)).unzip();
+        let changes = self.conn.total_changes();
+        let outcome = batch::run(&mut self.conn, &mut runs, &self.health.file);
+        match outcome.answers {
+            Ok(answers) => {
+                for (reply, answer) in replies.into_iter().zip(answers) {
+                    let _ = reply.send(answer);
+                }
+                // A commit that wrote nothing proves nothing about the disk.
+                if self.conn.total_changes() != changes {
+                    self.health.committed();
+                }
+                crate::measure::commit("sqlite", runs.len());
+                log_panics(&outcome.panics);
+                self.keep_wal_bounded();
+            }
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(JobError::Store(e.clone())));
+                }
+                self.health.failed(e.clone());
+                log_panics(&outcome.panics);
+                tracing::error!(error = %e, jobs = runs.len(), "sqlite batch failed; nothing of it was committed");
+                self.reopen();
+            }
         }
-        results.push(result);
     }
-    Some(txn.commit().map(|_| results).map_err(backend))
+
+    fn keep_wal_bounded(&mut self) {
+        match self.wal.after_commit(&self.conn) {
+            Checkpointed::Nothing => {}
+            Checkpointed::Truncated(took) => tracing::debug!(?took, "sqlite WAL checkpointed and truncated"),
+            Checkpointed::Busy => tracing::debug!("readers kept the sqlite WAL from being truncated; trying again"),
+            Checkpointed::Failed(e) => {
+                tracing::warn!(error = %e, "the sqlite WAL cannot be truncated; it grows until a checkpoint succeeds")
+            }
+        }
+    }
+
+    /// After a panic in the writer's own work: the batch's callers not yet
+    /// answered were answered with an error when their replies dropped.
+    fn recover(&mut self, payload: &(dyn Any + Send)) {
+        let why = StoreError::Backend(format!("the SQLite writer panicked: {}", panic_message(payload)));
+        self.health.failed(why.clone());
+        quietly(
+            || tracing::error!(error = %why, "the SQLite writer caught a panic; it goes on with a fresh connection"),
+        );
+        self.reopen();
+    }
+
+    /// Replaces the connection after a failure, whatever state the failure
+    /// left it in; never with another file than the one opened (a file that
+    /// is gone keeps the old connection, which commits nothing while the
+    /// file is gone). The old connection stays when a new one cannot open.
+    fn reopen(&mut self) {
+        let file = &self.health.file;
+        if file.check().is_err() {
+            return;
+        }
+        let fresh = open_writer(file.path(), Access::Write, self.wal_limit).and_then(|conn| {
+            file.check()?;
+            Ok(conn)
+        });
+        match fresh {
+            Ok(conn) => self.conn = conn,
+            Err(e) => quietly(
+                || tracing::warn!(error = %e, "cannot reopen the sqlite writer's connection; keeping the old one"),
+            ),
+        }
+    }
 }
 
-/// One transaction with a savepoint around each job.
-fn run_with_savepoints(conn: &mut Connection, batch: &mut [Job]) -> Result<Results, StoreError> {
-    let txn = begin(conn)?;
-    let results = batch
-        .iter_mut()
-        .map(|job| run_in_savepoint(&txn, &mut job.run))
-        .collect();
-    txn.commit().map_err(backend)?;
-    Ok(results)
+fn log_panics(panics: &[String]) {
+    for message in panics {
+        tracing::error!(panic = %message, "a sqlite write job panicked; its caller was answered with an error");
+    }
 }
 
-fn run_in_savepoint(txn: &Transaction<'_>, run: &mut WriteJob) -> Answer {
-    let exec = |sql: &str| {
-        txn.prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(|_| ())
-            .map_err(backend)
-    };
-    exec("SAVEPOINT job").map_err(JobError::Store)?;
-    let result = run(&mut SqliteTx::new(txn));
-    let end = match result {
-        Ok(_) => exec("RELEASE job"),
-        Err(_) => exec("ROLLBACK TO job").and_then(|_| exec("RELEASE job")),
-    };
-    match end {
-        Ok(()) => result,
-        Err(e) => Err(JobError::Store(e)),
+/// Runs `log`, swallowing a panic from it: the writer must outlive its logging.
+fn quietly(log: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(log));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::health::DbFile;
+    use super::super::wal::CheckpointTurn;
+    use super::*;
+    use std::path::Path;
+
+    /// A writer on `db`, whose file identity is taken from `identity`, with
+    /// a temporary table only its current connection sees.
+    fn writer(db: &Path, identity: &Path) -> Writer {
+        let conn = open_writer(db, Access::Create, 1 << 20).unwrap();
+        conn.execute_batch("CREATE TEMP TABLE mark (x)").unwrap();
+        let health = Health::new(DbFile::opened(identity).unwrap());
+        let wal = WalLimit::new(db, 1 << 20, CheckpointTurn::default());
+        Writer::new(conn, health, wal, 1 << 20)
+    }
+
+    fn same_connection(w: &Writer) -> bool {
+        w.conn.execute_batch("SELECT * FROM temp.mark").is_ok()
+    }
+
+    #[test]
+    fn a_failure_replaces_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, &db);
+        w.reopen();
+        assert!(!same_connection(&w));
+        w.conn.execute_batch("CREATE TABLE t (x)").unwrap();
+    }
+
+    #[test]
+    fn a_file_gone_keeps_the_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, &db);
+        std::fs::rename(&db, dir.path().join("aside.db")).unwrap();
+        w.reopen();
+        assert!(same_connection(&w));
+        assert!(!db.exists(), "nothing was created at the path");
+    }
+
+    #[test]
+    fn a_connection_that_cannot_reopen_is_kept() {
+        // The identity is the directory's: it stays, and no database opens there.
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kefu.db");
+        let mut w = writer(&db, dir.path());
+        w.reopen();
+        assert!(same_connection(&w));
     }
 }

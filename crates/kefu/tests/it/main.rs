@@ -6,6 +6,7 @@ mod cli;
 mod cli_errors;
 mod cli_platform;
 mod durability;
+mod full_disk;
 mod https;
 mod instances;
 mod log_sink;
@@ -19,6 +20,7 @@ mod push_durability;
 #[allow(dead_code)]
 #[path = "../../../kefu-server/tests/it/receiver.rs"]
 mod receiver;
+mod sqlite_faults;
 mod startup;
 mod support;
 mod traffic_cli;
