@@ -46,6 +46,9 @@ pub(crate) struct ServeArgs {
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
+    /// MiB the SQLite write-ahead log is kept under (emptied once past half of it).
+    #[arg(long, env = "KEFU_SQLITE_WAL_LIMIT_MIB", default_value_t = 64)]
+    sqlite_wal_limit_mib: u64,
     /// Seconds a connection has to send a request's headers; also how long an idle keep-alive connection stays open.
     #[arg(long, env = "KEFU_HEADER_TIMEOUT", default_value_t = 30)]
     header_timeout: u64,
@@ -96,7 +99,10 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         kefu_core::clock::check_instant(at).with_context(|| format!("--frozen-clock {at}"))?;
     }
     let url = args.db.parse()?;
-    let store = kefu_store::open(&url).with_context(|| format!("cannot open the store {url:?}"))?;
+    let sqlite = kefu_store::SqliteSettings {
+        wal_limit_bytes: args.sqlite_wal_limit_mib.saturating_mul(1 << 20),
+    };
+    let store = kefu_store::open_with(&url, sqlite).with_context(|| format!("cannot open the store {url:?}"))?;
     let (ca, tls) = args.tls.start().await?;
     let offset = kefu_server::load_clock_offset(&*store)
         .await

@@ -20,7 +20,11 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-pub const KEFU_ENV: [&str; 16] = [
+pub const KEFU_ENV: [&str; 20] = [
+    "KEFU_HEADER_TIMEOUT",
+    "KEFU_BODY_TIMEOUT",
+    "KEFU_MAX_CONNECTIONS",
+    "KEFU_SQLITE_WAL_LIMIT_MIB",
     "KEFU_ALLOWED_HOSTS",
     "KEFU_SERVER",
     "KEFU_ADMIN_TOKEN",
