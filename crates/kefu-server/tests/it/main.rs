@@ -16,6 +16,7 @@ mod connections;
 mod control_guard;
 mod e2e;
 mod faults;
+mod fuzz;
 mod human;
 mod invite;
 mod journal;

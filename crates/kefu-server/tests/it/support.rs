@@ -342,7 +342,7 @@ impl TestApp {
         let mut messages = serde_json::Map::new();
         for f in state["followers"].as_array().cloned().unwrap_or_default() {
             let openid = f["openid"].as_str().unwrap_or_default().to_owned();
-            let path = format!("/_kefu/apps/{}/fans/{openid}/messages", self.appid);
+            let path = format!("/_kefu/apps/{}/fans/{}/messages", self.appid, path_segment(&openid));
             messages.insert(openid, self.control("GET", &path, Value::Null).await);
         }
         state["messages"] = Value::Object(messages);
@@ -360,6 +360,16 @@ impl TestApp {
         reply.await.assert_err(code, msg);
         assert_eq!(&self.snapshot().await, before, "a failed call changed the state");
     }
+}
+
+/// `s` percent-encoded as one path segment (every byte but unreserved ones).
+pub fn path_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn reply_of(res: axum::response::Response) -> Reply {
