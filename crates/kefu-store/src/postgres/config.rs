@@ -5,14 +5,21 @@
 //! server-side statement and idle timeouts), asks for durable commits, and
 //! points `search_path` at the URL's `schema`. [`Target`]'s `Display` is what
 //! logs show: host, port, database and schema, never user or password.
+//!
+//! kefu speaks to PostgreSQL without TLS. Over TCP every connection is made
+//! through a [`Cutoff`] (see `cutoff.rs`: the client takes it for a TLS
+//! connector, hence the TLS settings this module sets), so that a connection
+//! can be given up while the client is blocked on it; a URL asking for TLS
+//! is refused rather than served in plain text.
 
+use super::cutoff::{Cutoff, CutoffConnect};
 use super::failure::{backend, describe};
 use crate::error::StoreError;
 use crate::url::split_schema;
-use postgres::config::Host;
+use postgres::config::{Host, SslMode, SslNegotiation};
 use postgres::{Client, Config, NoTls};
 use std::fmt;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// Longest wait for a TCP connection, unless the URL sets `connect_timeout`.
@@ -37,6 +44,9 @@ const SESSION_LIMITS: &str =
 pub(crate) struct Target {
     config: Config,
     schema: Option<String>,
+    /// Whether connections go through a [`Cutoff`]: over TCP they do; a
+    /// Unix socket (no network path to lose) is connected to directly.
+    cut_off: bool,
 }
 
 impl Target {
@@ -46,8 +56,14 @@ impl Target {
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| StoreError::Unsupported(format!("postgres url: {}", describe(&e))))?;
+        refuse_tls(&config)?;
         apply_settings(&mut config, schema.as_deref());
-        Ok(Target { config, schema })
+        let cut_off = through_cutoff(&mut config);
+        Ok(Target {
+            config,
+            schema,
+            cut_off,
+        })
     }
 
     /// The schema kefu's tables live in, when the URL names one.
@@ -55,31 +71,71 @@ impl Target {
         self.schema.as_deref()
     }
 
-    /// Opens one connection; failures are logged (without credentials).
+    /// Opens one connection behind `cutoff`; failures are logged (without
+    /// credentials).
     ///
     /// The client's own timeout covers the TCP connect only, so the whole
     /// handshake runs on a thread of its own, waited for a few seconds more:
-    /// a server that accepts connections but never answers fails the attempt
-    /// (the thread ends, and drops its connection, whenever the server does).
-    pub(crate) fn connect(&self) -> Result<Client, StoreError> {
-        let config = self.config.clone();
+    /// a server that accepts connections but never answers fails the attempt,
+    /// and the attempt's connection is cut, so that the thread ends too.
+    /// Tripping `cutoff` meanwhile (a job's deadline) fails it sooner.
+    pub(crate) fn connect(&self, cutoff: &Arc<Cutoff>) -> Result<Client, StoreError> {
+        let (config, cut_off, through) = (self.config.clone(), self.cut_off, CutoffConnect(cutoff.clone()));
         let (sender, receiver) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("kefu-pg-connect".into())
             .spawn(move || {
-                let _ = sender.send(config.connect(NoTls));
+                let connected = if cut_off {
+                    config.connect(through)
+                } else {
+                    config.connect(NoTls)
+                };
+                let _ = sender.send(connected);
             })
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let deadline = self.config.get_connect_timeout().copied().unwrap_or(CONNECT_TIMEOUT) + HANDSHAKE_TIME;
         let connected = match receiver.recv_timeout(deadline) {
             Ok(connected) => connected.map_err(backend),
-            Err(_) => Err(StoreError::Backend(format!(
-                "no answer from the server within {} s",
-                deadline.as_secs()
-            ))),
+            Err(_) => {
+                cutoff.trip();
+                Err(StoreError::Backend(format!(
+                    "no answer from the server within {} s",
+                    deadline.as_secs()
+                )))
+            }
         };
         connected.inspect_err(|err| tracing::warn!(db = %self, error = %err, "cannot connect to PostgreSQL"))
     }
+}
+
+/// kefu has no TLS: a URL that requires it is refused (it used to fail at
+/// the first connection), never served in plain text.
+fn refuse_tls(config: &Config) -> Result<(), StoreError> {
+    let required = matches!(config.get_ssl_mode(), SslMode::Require);
+    if required || config.get_ssl_negotiation() == SslNegotiation::Direct {
+        return Err(StoreError::Unsupported(
+            "postgres url: kefu connects to PostgreSQL without TLS (sslmode=require and sslnegotiation=direct are not supported)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Sets the client up to hand every TCP connection to a [`CutoffConnect`]:
+/// the client calls a TLS connector only when TLS is required, and only
+/// with direct negotiation does it skip asking the server for TLS first.
+/// The connector adds no TLS, so the server sees an ordinary connection.
+/// Whether it did: a Unix socket, or a host given by address only, keeps
+/// the plain connection (the client wants a host name for TLS).
+fn through_cutoff(config: &mut Config) -> bool {
+    let hosts = config.get_hosts();
+    let tcp = !hosts.is_empty() && hosts.iter().all(|h| matches!(h, Host::Tcp(_)));
+    if tcp {
+        config
+            .ssl_mode(SslMode::Require)
+            .ssl_negotiation(SslNegotiation::Direct);
+    }
+    tcp
 }
 
 fn apply_settings(config: &mut Config, schema: Option<&str>) {
@@ -160,6 +216,25 @@ mod tests {
         assert_eq!(t.config.get_connect_timeout(), Some(&Duration::from_secs(1)));
         assert_eq!(t.schema(), None);
         assert!(!t.config.get_options().unwrap().contains("search_path"));
+    }
+
+    #[test]
+    fn tcp_connections_go_through_the_cutoff_and_tls_is_refused() {
+        let t = Target::parse("postgres://kefu@db/kefu?sslmode=disable").unwrap();
+        assert!(t.cut_off);
+        assert!(matches!(t.config.get_ssl_mode(), SslMode::Require));
+        assert_eq!(t.config.get_ssl_negotiation(), SslNegotiation::Direct);
+        let socket = Target::parse("postgres://kefu@%2Fvar%2Frun%2Fpostgresql/kefu").unwrap();
+        assert!(!socket.cut_off);
+        assert!(matches!(socket.config.get_ssl_mode(), SslMode::Prefer));
+        for tls in ["sslmode=require", "sslnegotiation=direct"] {
+            let refused = Target::parse(&format!("postgres://kefu:s3cret@db/kefu?{tls}"))
+                .err()
+                .unwrap();
+            assert!(matches!(refused, StoreError::Unsupported(_)), "{tls}");
+            assert!(refused.to_string().contains("without TLS"), "{refused}");
+            assert!(!refused.to_string().contains("s3cret"), "{refused}");
+        }
     }
 
     #[test]

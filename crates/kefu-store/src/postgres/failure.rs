@@ -1,7 +1,8 @@
 //! What a PostgreSQL failure means for the job that met it: run it again
 //! (it lost to a concurrent transaction, or the connection broke before
 //! COMMIT), answer with the failure, or report that a COMMIT's outcome is
-//! unknown. Error texts never contain the connection password.
+//! unknown; and the answer of a job given up at its deadline. Error texts
+//! never contain the connection password.
 
 use crate::error::StoreError;
 use crate::job::{JobError, JobOutput};
@@ -67,10 +68,27 @@ impl Failure {
     }
 }
 
+/// The answer of a job given up at its deadline (or whose caller stopped
+/// waiting) before it started (`first`), or before it was run again:
+/// nothing of it was committed.
+pub(crate) fn past_deadline(first: bool) -> Answer {
+    crate::measure::expired();
+    let when = if first {
+        "before it started"
+    } else {
+        "before it could be run again"
+    };
+    Err(JobError::Store(StoreError::Backend(format!(
+        "the job passed its deadline {when}; nothing was committed"
+    ))))
+}
+
 /// How one attempt at a job ended.
 pub(crate) enum Step {
     /// Committed, or ended as the job decided (its `Err`, or a read).
     Done(Answer),
+    /// Ready to commit past its deadline: rolled back instead.
+    Expired,
     /// BEGIN failed.
     Begin(Failure),
     /// A statement failed and the transaction was rolled back; the job's answer.
@@ -90,7 +108,7 @@ impl Step {
     pub(crate) fn ended_session(&self) -> bool {
         match self {
             Step::Begin(f) | Step::Statement(f, _) | Step::Commit(f) => f.ended_session(),
-            Step::Done(_) => false,
+            Step::Done(_) | Step::Expired => false,
         }
     }
 
@@ -98,16 +116,32 @@ impl Step {
     pub(crate) fn settle(self, lost: bool) -> Attempt {
         match self {
             Step::Done(answer) => Attempt::Done(answer),
+            Step::Expired => {
+                crate::measure::expired();
+                Attempt::Done(Err(JobError::Store(StoreError::Backend(
+                    "the job passed its deadline before COMMIT; rolled back, nothing was committed".into(),
+                ))))
+            }
             Step::Begin(f) | Step::Statement(f, _) if lost || f.retryable() => Attempt::Retry(f.message),
             Step::Commit(f) if f.retryable() => Attempt::Retry(f.message),
-            Step::Commit(f) if lost => Attempt::Done(Err(JobError::Store(StoreError::Backend(format!(
-                "connection lost during COMMIT, the write may or may not be applied: {}",
-                f.message
-            ))))),
+            Step::Commit(f) if lost => Attempt::Done(unknown_outcome(&f)),
             // The job went on after a failed statement: nothing was kept.
             Step::Statement(f, Ok(_)) => Attempt::Done(f.into_answer()),
             Step::Statement(_, answer) => Attempt::Done(answer),
             Step::Begin(f) | Step::Commit(f) => Attempt::Done(f.into_answer()),
         }
     }
+}
+
+/// COMMIT was sent and the connection was lost (or cut at the deadline)
+/// before its answer came: the server may have committed or not, and
+/// nothing on this side can tell which. Counted, logged, and answered as a
+/// failure that says so.
+fn unknown_outcome(f: &Failure) -> Answer {
+    crate::measure::commit_unknown();
+    tracing::warn!(error = %f.message, "PostgreSQL COMMIT sent but never answered: the write's outcome is unknown");
+    Err(JobError::Store(StoreError::Backend(format!(
+        "connection lost after COMMIT was sent: the write's outcome is unknown (it may or may not be applied): {}",
+        f.message
+    ))))
 }

@@ -19,12 +19,17 @@
 //!   consistent snapshot, never waiting for writers.
 //! - Outages fail fast: a TCP connect gives up after 2 s and a whole
 //!   connection attempt after 5 s, statements after 15 s, TCP keepalives
-//!   notice a vanished server, and a caller never waits more than 10 s for
-//!   an answer. The failure is a [`StoreError::Backend`] and a
-//!   `tracing` warning naming host, port, database and schema (never the
-//!   password). A broken connection is dropped; the next job connects again,
-//!   so the store recovers by itself once the database is back. A job
-//!   whose caller stopped waiting before a worker took it is not run.
+//!   notice a vanished server, and every job has a 10 s deadline the worker
+//!   keeps: past it the job is not started, not run again and not
+//!   committed, and a connection still blocked on it is cut (`cutoff.rs`,
+//!   `watchdog.rs`), even over a path that keeps TCP alive but delivers
+//!   nothing. The failure is a [`StoreError::Backend`] and a `tracing`
+//!   warning naming host, port, database and schema (never the password).
+//!   A broken or cut connection is dropped; the next job connects again, so
+//!   the store recovers by itself once the database is back. A job whose
+//!   caller stopped waiting is not started, nor committed. A failure answer
+//!   means nothing was committed, except the one whose text says the
+//!   outcome is unknown: COMMIT sent, its answer lost with the connection.
 //!
 //! The URL is libpq's `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, its query
 //! parameters (`connect_timeout`, `options`, `application_name`, ...) passed
@@ -41,9 +46,11 @@
 //! (`failure.rs`).
 
 mod config;
+mod cutoff;
 mod failure;
 mod migrate;
 mod tx;
+mod watchdog;
 mod worker;
 
 use crate::error::StoreError;
@@ -69,7 +76,7 @@ impl PgStore {
     /// migrations and starts the worker threads.
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
         let target = Arc::new(Target::parse(url)?);
-        let applied = off_runtime(|| migrate::run(&mut target.connect()?, target.schema()))?;
+        let applied = off_runtime(|| migrate::run(&mut target.connect(&Arc::default())?, target.schema()))?;
         tracing::info!(db = %target, applied, "PostgreSQL store open");
         Ok(PgStore {
             writes: Pool::start(Mode::Write, WRITERS, target.clone())?,
@@ -100,7 +107,7 @@ impl Store for PgStore {
 /// Applies pending migrations to the database a URL names; returns how many ran.
 pub fn migrate_url(url: &str) -> Result<usize, StoreError> {
     let target = Target::parse(url)?;
-    off_runtime(|| migrate::run(&mut target.connect()?, target.schema()))
+    off_runtime(|| migrate::run(&mut target.connect(&Arc::default())?, target.schema()))
 }
 
 /// Runs `f` on a thread of its own: the synchronous client drives its own

@@ -11,17 +11,29 @@
 //! transaction, so before its snapshot): jobs that all touch one hot row
 //! (refreshes of one app's token) then run one after the other in every
 //! process instead of failing each other's transactions until they give up.
+//!
+//! Every job has a deadline, [`JOB_DEADLINE`] after its submission, and the
+//! worker keeps it: past it a job is not started, not run again and not
+//! committed (it is rolled back and answered as failed), and the pool's
+//! watchdog (`watchdog.rs`) cuts the connection of a job still blocked on
+//! the database, so the worker answers and goes on. The caller waits a
+//! little longer than the deadline, as a safety net only: an answered
+//! failure is never committed afterwards. The one failure whose outcome is
+//! unknown is a COMMIT sent whose answer never came; it is answered as a
+//! failure that says so.
 
 use super::config::Target;
-use super::failure::{Answer, Attempt, Failure, Step};
+use super::cutoff::Cutoff;
+use super::failure::{past_deadline, Answer, Attempt, Failure, Step};
 use super::tx::{PgTx, Statements};
+use super::watchdog::Watch;
 use crate::error::StoreError;
 use crate::job::{BoxFuture, JobError, WriteJob};
 use postgres::{Client, IsolationLevel, Transaction};
 use std::hash::{BuildHasher, RandomState};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Most attempts at one job before its conflicts are reported as an error.
@@ -29,8 +41,13 @@ const MAX_ATTEMPTS: u32 = 20;
 /// First key of the queue locks (the bytes of "kefq"); the second is the
 /// hash of the schema and the job's key. Distinct from the migrations' lock.
 const QUEUE_LOCK_CLASS: i32 = 0x6b65_6671;
-/// Longest a caller waits for an answer, whatever the database does.
-const ANSWER_DEADLINE: Duration = Duration::from_secs(10);
+/// How long after its submission a job may still start, be run again or be
+/// committed; a connection blocked past it is cut.
+const JOB_DEADLINE: Duration = Duration::from_secs(10);
+/// How much longer than the deadline a caller waits for the worker's answer
+/// before answering the failure itself (the worker answers by the deadline,
+/// or a watchdog tick after it, unless something it cannot cut blocks it).
+const ANSWER_GRACE: Duration = Duration::from_secs(2);
 
 /// What a pool's transactions may do.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +61,21 @@ pub(crate) enum Mode {
 struct Job {
     run: WriteJob,
     queue_on: Option<String>,
+    deadline: Instant,
     reply: oneshot::Sender<Answer>,
+}
+
+/// When a job is no longer worth doing: past its deadline, or its caller
+/// stopped waiting (nobody would be told it was done).
+struct Due<'j> {
+    deadline: Instant,
+    reply: &'j oneshot::Sender<Answer>,
+}
+
+impl Due<'_> {
+    fn passed(&self) -> bool {
+        Instant::now() >= self.deadline || self.reply.is_closed()
+    }
 }
 
 /// Worker threads sharing one queue; they end when the pool is dropped.
@@ -54,19 +85,24 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn start(mode: Mode, size: usize, target: Arc<Target>) -> Result<Pool, StoreError> {
+        let thread_error = |e: std::io::Error| StoreError::Backend(e.to_string());
         let (jobs, queue) = mpsc::channel();
         let queue = Arc::new(Mutex::new(queue));
-        for i in 0..size {
+        let name = format!("kefu-pg-{mode:?}").to_lowercase();
+        let watch = Watch::start(size, &format!("{name}-watch")).map_err(thread_error)?;
+        for index in 0..size {
             let worker = Worker {
                 mode,
+                index,
                 target: target.clone(),
+                watch: watch.clone(),
                 conn: None,
             };
             let queue = queue.clone();
             std::thread::Builder::new()
-                .name(format!("kefu-pg-{mode:?}-{i}").to_lowercase())
+                .name(format!("{name}-{index}"))
                 .spawn(move || worker.serve(&queue))
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
+                .map_err(thread_error)?;
         }
         Ok(Pool { jobs })
     }
@@ -74,28 +110,48 @@ impl Pool {
     /// Queues a job; the future resolves with its answer.
     pub(crate) fn submit(&self, run: WriteJob, queue_on: Option<String>) -> BoxFuture<Answer> {
         let (reply, answer) = oneshot::channel();
-        let sent = self.jobs.send(Job { run, queue_on, reply });
+        let deadline = Instant::now() + JOB_DEADLINE;
+        let sent = self.jobs.send(Job {
+            run,
+            queue_on,
+            deadline,
+            reply,
+        });
+        let wait = JOB_DEADLINE + ANSWER_GRACE;
         Box::pin(async move {
             sent.map_err(|_| JobError::Store(StoreError::Closed))?;
-            match tokio::time::timeout(ANSWER_DEADLINE, answer).await {
+            let safety_net = tokio::time::Instant::from_std(deadline + ANSWER_GRACE);
+            match tokio::time::timeout_at(safety_net, answer).await {
                 Ok(answer) => answer.map_err(|_| JobError::Store(StoreError::Closed))?,
                 Err(_) => Err(JobError::Store(StoreError::Backend(format!(
                     "no answer from PostgreSQL within {} s",
-                    ANSWER_DEADLINE.as_secs()
+                    wait.as_secs()
                 )))),
             }
         })
     }
 }
 
-/// One connection and the statements prepared on it.
+/// One connection, its cutoff and the statements prepared on it.
 struct Connection {
     client: Client,
+    cutoff: Arc<Cutoff>,
     statements: Statements,
 }
 
 impl Connection {
-    fn run_once(&mut self, mode: Mode, job: &mut WriteJob) -> Step {
+    /// Broken, or cut by the watchdog.
+    fn lost(&self) -> bool {
+        self.client.is_closed() || self.cutoff.is_tripped()
+    }
+
+    /// Drops a lost connection without waiting on it: a silent server would
+    /// otherwise hold the client's goodbye forever.
+    fn discard(self) {
+        self.cutoff.trip();
+    }
+
+    fn run_once(&mut self, mode: Mode, job: &mut WriteJob, due: &Due<'_>) -> Step {
         let mut txn = match begin(&mut self.client, mode) {
             Ok(txn) => txn,
             Err(e) => return Step::Begin(Failure::of(&e)),
@@ -115,6 +171,11 @@ impl Connection {
             None if answer.is_err() || matches!(mode, Mode::Read) => {
                 let _ = txn.rollback();
                 Step::Done(answer)
+            }
+            None if due.passed() => {
+                // Answered as failed (or nobody waits): it must not commit.
+                let _ = txn.rollback();
+                Step::Expired
             }
             None => match txn.commit() {
                 Ok(()) => {
@@ -140,7 +201,10 @@ fn begin(client: &mut Client, mode: Mode) -> Result<Transaction<'_>, postgres::E
 
 struct Worker {
     mode: Mode,
+    /// This worker's slot in the watch.
+    index: usize,
     target: Arc<Target>,
+    watch: Arc<Watch>,
     conn: Option<Connection>,
 }
 
@@ -151,31 +215,39 @@ impl Worker {
                 // The caller stopped waiting: nobody expects the job done.
                 continue;
             }
-            let mut run = job.run;
-            let queue_on = job.queue_on;
-            let answer =
-                catch_unwind(AssertUnwindSafe(|| self.run(&mut run, queue_on.as_deref()))).unwrap_or_else(|_| {
+            let (mut run, queue_on) = (job.run, job.queue_on);
+            let due = Due {
+                deadline: job.deadline,
+                reply: &job.reply,
+            };
+            self.watch.job(self.index, Some(job.deadline));
+            let answer = catch_unwind(AssertUnwindSafe(|| self.run(&mut run, queue_on.as_deref(), &due)))
+                .unwrap_or_else(|_| {
                     // The transaction was rolled back while unwinding; start afresh.
-                    self.conn = None;
+                    self.drop_connection();
                     Err(JobError::Store(StoreError::Backend("the job panicked".into())))
                 });
+            self.watch.job(self.index, None);
             let _ = job.reply.send(answer);
         }
     }
 
-    fn run(&mut self, job: &mut WriteJob, queue_on: Option<&str>) -> Answer {
+    fn run(&mut self, job: &mut WriteJob, queue_on: Option<&str>, due: &Due<'_>) -> Answer {
         let locked = queue_on.is_some_and(|key| self.queue_lock(key, true));
-        let answer = self.attempts(job);
+        let answer = self.attempts(job, due);
         if let Some(key) = queue_on.filter(|_| locked) {
             self.queue_lock(key, false);
         }
         answer
     }
 
-    fn attempts(&mut self, job: &mut WriteJob) -> Answer {
+    fn attempts(&mut self, job: &mut WriteJob, due: &Due<'_>) -> Answer {
         let mut last = String::new();
         for attempt in 1..=MAX_ATTEMPTS {
-            match self.attempt(job) {
+            if due.passed() {
+                return past_deadline(attempt == 1);
+            }
+            match self.attempt(job, due) {
                 Attempt::Done(answer) => return answer,
                 Attempt::Retry(why) => {
                     crate::measure::rerun();
@@ -198,7 +270,13 @@ impl Worker {
     /// lost connection gives the lock back with its session.
     fn queue_lock(&mut self, key: &str, take: bool) -> bool {
         let key = format!("{}/{key}", self.target.schema().unwrap_or(""));
-        let Ok(conn) = self.connection() else { return false };
+        let conn = if take {
+            self.connection().ok()
+        } else {
+            // A lost connection gave the lock back with its session.
+            self.conn.as_mut().filter(|conn| !conn.lost())
+        };
+        let Some(conn) = conn else { return false };
         let sql = if take {
             "SELECT pg_advisory_lock($1, hashtext($2))"
         } else {
@@ -207,31 +285,51 @@ impl Worker {
         conn.client.execute(sql, &[&QUEUE_LOCK_CLASS, &key]).is_ok() && take
     }
 
-    fn attempt(&mut self, job: &mut WriteJob) -> Attempt {
+    fn attempt(&mut self, job: &mut WriteJob, due: &Due<'_>) -> Attempt {
         let mode = self.mode;
         let conn = match self.connection() {
             Ok(conn) => conn,
             Err(e) => return Attempt::Done(Err(JobError::Store(e))),
         };
-        let step = conn.run_once(mode, job);
-        let lost = conn.client.is_closed() || step.ended_session();
-        if lost {
+        let step = conn.run_once(mode, job, due);
+        let cut = conn.cutoff.is_tripped();
+        let lost = conn.lost() || step.ended_session();
+        if cut {
+            tracing::warn!(db = %self.target, "PostgreSQL connection cut after a job passed its deadline; connecting again");
+        } else if lost {
             tracing::warn!(db = %self.target, "PostgreSQL connection lost; connecting again");
-            self.conn = None;
+        }
+        if lost {
+            self.drop_connection();
         }
         step.settle(lost)
     }
 
-    /// The open connection, or a new one.
+    /// The open connection, or a new one (shown to the watchdog first, so
+    /// that a connection attempt past the job's deadline is cut too).
     fn connection(&mut self) -> Result<&mut Connection, StoreError> {
         let conn = match self.conn.take() {
-            Some(conn) if !conn.client.is_closed() => conn,
-            _ => Connection {
-                client: self.target.connect()?,
-                statements: Statements::new(),
-            },
+            Some(conn) if !conn.lost() => conn,
+            stale => {
+                if let Some(stale) = stale {
+                    stale.discard();
+                }
+                let cutoff = Arc::new(Cutoff::default());
+                self.watch.connection(self.index, cutoff.clone());
+                Connection {
+                    client: self.target.connect(&cutoff)?,
+                    cutoff,
+                    statements: Statements::new(),
+                }
+            }
         };
         Ok(self.conn.insert(conn))
+    }
+
+    fn drop_connection(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.discard();
+        }
     }
 }
 

@@ -6,14 +6,17 @@
 
 use kefu_test_support as common;
 
+mod deadline;
+mod proxy;
+
 use common::PgSchema;
 use kefu_core::app::{AccountType, App};
 use kefu_core::ids::AppId;
 use kefu_core::Timestamp;
 use kefu_store::{DatabaseUrl, Store, StoreError, Tx};
+use proxy::{upstream, via, Proxy};
 use std::io::{self, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -210,98 +213,4 @@ async fn a_job_that_carries_on_after_a_failed_statement_commits_nothing() {
         .await;
     assert!(matches!(r, Err(E::Store(StoreError::Backend(_)))), "{r:?}");
     assert!(app_ids(&*store).await.unwrap().is_empty());
-}
-
-/// The test server's TCP address.
-fn upstream() -> SocketAddr {
-    let config: postgres::Config = common::base_url().parse().unwrap();
-    let host = match config.get_hosts().first() {
-        Some(postgres::config::Host::Tcp(host)) => host.clone(),
-        _ => "127.0.0.1".to_owned(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    (host.as_str(), port).to_socket_addrs().unwrap().next().unwrap()
-}
-
-/// A URL for the test server's user and database through a local port, with
-/// a password (the server's own, or one it ignores); and that password.
-fn via(schema: &PgSchema, port: u16) -> (String, String) {
-    let config: postgres::Config = common::base_url().parse().unwrap();
-    let user = config.get_user().unwrap_or("postgres").to_owned();
-    let db = config.get_dbname().unwrap_or(&user).to_owned();
-    let password = config
-        .get_password()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .unwrap_or_else(|| "hunter2-not-needed".to_owned());
-    let url = format!(
-        "postgres://{user}:{password}@127.0.0.1:{port}/{db}?schema={}",
-        schema.name
-    );
-    (url, password)
-}
-
-/// A TCP relay to the test server that can be cut: while down, open
-/// connections are closed and new ones are closed as soon as they arrive.
-struct Proxy {
-    port: u16,
-    relay: Arc<Relay>,
-}
-
-#[derive(Default)]
-struct Relay {
-    down: AtomicBool,
-    open: Mutex<Vec<TcpStream>>,
-}
-
-impl Proxy {
-    fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let relay = Arc::new(Relay::default());
-        let accepting = relay.clone();
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                accepting.accept(client, upstream);
-            }
-        });
-        Proxy { port, relay }
-    }
-
-    fn down(&self) {
-        self.relay.down.store(true, Ordering::SeqCst);
-        for stream in self.relay.open.lock().unwrap().drain(..) {
-            let _ = stream.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn up(&self) {
-        self.relay.down.store(false, Ordering::SeqCst);
-    }
-}
-
-impl Relay {
-    fn accept(&self, client: TcpStream, upstream: SocketAddr) {
-        if self.down.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok(server) = TcpStream::connect(upstream) else {
-            return;
-        };
-        let (Ok(c), Ok(s)) = (client.try_clone(), server.try_clone()) else {
-            return;
-        };
-        self.open.lock().unwrap().extend([c, s]);
-        if let (Ok(c), Ok(s)) = (client.try_clone(), server.try_clone()) {
-            pipe(c, s);
-            pipe(server, client);
-        }
-    }
-}
-
-/// Copies one direction until it ends, then closes the other side.
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let _ = io::copy(&mut from, &mut to);
-        let _ = to.shutdown(Shutdown::Both);
-    });
 }
