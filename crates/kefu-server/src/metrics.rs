@@ -47,6 +47,22 @@ pub(crate) fn handle() -> &'static PrometheusHandle {
 }
 
 fn describe() {
+    metrics::describe_counter!(
+        "kefu_store_jobs_expired_total",
+        "PostgreSQL store calls given up at their deadline (nothing committed)"
+    );
+    metrics::describe_counter!(
+        "kefu_store_commits_unknown_total",
+        "PostgreSQL COMMITs sent whose answer never came (outcome unknown)"
+    );
+    metrics::describe_counter!(
+        "kefu_log_lines_dropped_total",
+        "Log lines dropped because stderr could not take them"
+    );
+    metrics::describe_counter!(
+        "kefu_connections_refused_total",
+        "Connections closed at once because the connection limit was reached"
+    );
     metrics::describe_counter!("kefu_requests_total", "WeChat-side requests by endpoint and errcode");
     metrics::describe_histogram!(
         "kefu_request_duration_seconds",
