@@ -42,6 +42,7 @@ pub mod push;
 pub mod queue;
 pub mod quota;
 pub mod session;
+pub mod text;
 pub mod token;
 pub mod whitelist;
 pub mod window;

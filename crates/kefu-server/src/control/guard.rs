@@ -21,6 +21,22 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::net::{IpAddr, SocketAddr};
 
+/// The middleware in front of every control route, open ones included:
+/// U+0000 in the path or query is 400 (kefu cannot store it; see
+/// `kefu_core::text`).
+pub(crate) async fn no_nul(req: Request, next: Next) -> Result<Response, ControlError> {
+    let target = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    if kefu_core::text::carries_nul(target, b"") {
+        return Err(nul_refused("path or query"));
+    }
+    Ok(next.run(req).await)
+}
+
+/// The refusal of a request part that carries U+0000.
+pub(crate) fn nul_refused(part: &str) -> ControlError {
+    ControlError::BadRequest(format!("{part}: U+0000 is a character kefu does not accept"))
+}
+
 /// `--allowed-host` value that turns the `Host` check off.
 pub(crate) const ANY_HOST: &str = "*";
 

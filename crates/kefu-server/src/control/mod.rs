@@ -146,7 +146,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let guarded = guarded
         .route("/_kefu/{*rest}", any(traffic::no_route))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard::guard));
-    guarded.merge(open)
+    guarded.merge(open).route_layer(middleware::from_fn(guard::no_nul))
 }
 
 /// A control-API JSON body; an empty body reads as `{}`.
@@ -159,6 +159,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| ControlError::BadRequest(e.body_text()))?;
+        if kefu_core::text::carries_nul("", &bytes) {
+            return Err(guard::nul_refused("body"));
+        }
         let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {

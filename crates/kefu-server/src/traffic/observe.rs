@@ -17,6 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use kefu_core::endpoint;
+use kefu_core::ErrCode;
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -42,6 +43,18 @@ impl Seen {
 
     fn query(&self) -> &str {
         self.uri.query().unwrap_or("")
+    }
+
+    /// Whether the request carries U+0000 (an upload's file may: only its
+    /// query counts), which no WeChat request can: 47001 before any handler.
+    fn carries_nul(&self) -> bool {
+        let multipart = self
+            .content_type
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/"));
+        let body: &[u8] = if multipart { &[] } else { &self.body };
+        kefu_core::text::carries_nul(self.query(), body)
     }
 }
 
@@ -139,15 +152,22 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
     let slot = CallerSlot::default();
     parts.extensions.insert(slot.clone());
     let fault = fault_for(&state, &seen).await;
+    let nul = seen.carries_nul();
+    let handler = async {
+        if nul {
+            return ApiError::from(ErrCode::DataFormatError).into_response();
+        }
+        next.run(Request::from_parts(parts, body_for_handler)).await
+    };
     let response = match fault.as_ref().map(|f| &f.action) {
         Some(Action::Error(code)) => ApiError::from(*code).into_response(),
         Some(Action::Status(status, body)) => status_answer(*status, body),
         Some(Action::Drop) => dropped(),
         Some(Action::Delay(d)) => {
             tokio::time::sleep(*d).await;
-            next.run(Request::from_parts(parts, body_for_handler)).await
+            handler.await
         }
-        None => next.run(Request::from_parts(parts, body_for_handler)).await,
+        None => handler.await,
     };
     let appid = match slot.0.get() {
         Some(a) => Some(a.to_string()),

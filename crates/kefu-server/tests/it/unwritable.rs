@@ -24,8 +24,8 @@ async fn control_characters_from_the_follower_are_refused() {
     refused(
         &app,
         &messages,
-        json!({"msgtype": "text", "content": "hi\u{0}there"}),
-        "content: U+0000 is a control character no WeChat message can carry",
+        json!({"msgtype": "text", "content": "hi\u{1}there"}),
+        "content: U+0001 is a control character no WeChat message can carry",
     )
     .await;
     refused(
@@ -49,6 +49,14 @@ async fn control_characters_from_the_follower_are_refused() {
         "openid: U+0007 is a control character no WeChat message can carry",
     )
     .await;
+    // U+0000 anywhere in a control body is refused before any field is read.
+    refused(
+        &app,
+        &messages,
+        json!({"msgtype": "text", "content": "hi\u{0}there"}),
+        "body: U+0000 is a character kefu does not accept",
+    )
+    .await;
     // Whitespace controls are text.
     let ok = app
         .send(
@@ -59,4 +67,33 @@ async fn control_characters_from_the_follower_are_refused() {
         )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+/// U+0000 cannot be stored (PostgreSQL refuses it in text): anywhere in a
+/// WeChat-side request it is 47001, in a control path or query 400, and
+/// nothing changes.
+#[tokio::test]
+async fn nul_is_refused_at_the_edges() {
+    let app = TestApp::new().await;
+    let before = app.snapshot().await;
+    app.wx(
+        "/customservice/kfaccount/add",
+        json!({"kf_account": "a@test", "nickname": "n\u{0}"}),
+    )
+    .await
+    .assert_err(47001, "data format error");
+    app.wx_get("/customservice/kfaccount/del?kf_account=a%00b@test")
+        .await
+        .assert_err(47001, "data format error");
+    app.get("/cgi-bin/token?grant_type=client_credential&appid=wx%00&secret=s")
+        .await
+        .assert_err(47001, "data format error");
+    let r = app.get(&format!("/_kefu/apps/{}/fans/o%00x/messages", app.appid)).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json(),
+        json!({"error": "bad_request", "message": "path or query: U+0000 is a character kefu does not accept"})
+    );
+    assert_eq!(app.get("/_kefu/media/headimg/wx%00/k").await.status, 400);
+    assert_eq!(app.snapshot().await, before);
 }
