@@ -90,6 +90,8 @@ fn body_limit(path: &str) -> usize {
 /// `Err` when the body could not be read whole (the connection broke, a
 /// malformed chunk, a stall past the body timeout).
 async fn read_prefix(mut body: Body, limit: usize) -> Result<Bytes, axum::Error> {
+    // The declared length sizes the copy once (no doubling as it grows).
+    let expected = (axum::body::HttpBody::size_hint(&body).lower() as usize).min(limit + 1);
     let (mut first, mut more, mut total) = (Bytes::new(), Vec::<u8>::new(), 0usize);
     while total <= limit {
         let Some(frame) = body.frame().await else { break };
@@ -99,6 +101,7 @@ async fn read_prefix(mut body: Body, limit: usize) -> Result<Bytes, axum::Error>
             first = data;
         } else {
             if more.is_empty() {
+                more.reserve_exact(expected.max(first.len() + data.len()));
                 more.extend_from_slice(&first);
             }
             more.extend_from_slice(&data);

@@ -46,7 +46,7 @@ pub(crate) async fn upload_head_img(
     caller: Caller,
     upload: HeadImgUpload,
 ) -> Result<WxOk, ApiError> {
-    kf::upload_head_img(&s, &caller.appid, upload.kf_account, upload.data.to_vec())
+    kf::upload_head_img(&s, &caller.appid, upload.kf_account, Vec::from(upload.data))
         .await
         .map(|_| WxOk)
 }
