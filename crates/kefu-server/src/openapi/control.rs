@@ -6,7 +6,7 @@
 //! route table both ways.
 
 use super::{json, list, operation_id, path_parameters, q_number, q_text, text, Query, SchemaFn, Schemas};
-use crate::control::OPEN;
+use crate::control::routes::OPEN;
 use kefu_api::{control as c, control_push as cp, platform as p, traffic as t};
 use utoipa::openapi::path::OperationBuilder;
 use utoipa::openapi::request_body::RequestBodyBuilder;

@@ -3,10 +3,13 @@
 //! limit), read-only ones for readers, and how SQLite's errors become
 //! [`StoreError`]s.
 
-use super::wal::BUSY_TIMEOUT;
 use crate::error::StoreError;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
+use std::time::Duration;
+
+/// How long a statement waits for a lock another connection holds.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())

@@ -18,7 +18,7 @@
 //! `journal_size_limit` caps what a restarted log keeps on disk when a
 //! checkpoint of its own cannot truncate it.
 
-use super::open::backend;
+use super::open::{backend, BUSY_TIMEOUT};
 use crate::error::StoreError;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -31,8 +31,6 @@ pub const DEFAULT_WAL_LIMIT: u64 = 64 << 20;
 /// How long a TRUNCATE checkpoint of a WAL past its limit waits for readers
 /// to leave older snapshots (below the limit it does not wait).
 const READER_PATIENCE: Duration = Duration::from_millis(50);
-/// How long the writer's statements wait for a lock otherwise.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Taken by whichever thread checkpoints.
 pub(crate) type CheckpointTurn = Arc<Mutex<()>>;
