@@ -114,10 +114,10 @@ impl Writer {
     fn keep_wal_bounded(&mut self) {
         match self.wal.after_commit(&self.conn) {
             Checkpointed::Nothing => {}
-            Checkpointed::Truncated(took) => tracing::debug!(?took, "sqlite WAL checkpointed and truncated"),
+            Checkpointed::Restarted(took) => tracing::debug!(?took, "sqlite WAL checkpointed and restarted"),
             Checkpointed::Busy => tracing::debug!("readers kept the sqlite WAL from being truncated; trying again"),
             Checkpointed::Failed(e) => {
-                tracing::warn!(error = %e, "the sqlite WAL cannot be truncated; it grows until a checkpoint succeeds")
+                tracing::warn!(error = %e, "the sqlite WAL cannot be restarted; it grows until a checkpoint succeeds")
             }
         }
     }
