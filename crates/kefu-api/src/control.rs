@@ -368,6 +368,16 @@ pub struct Advance {
     pub seconds: i64,
 }
 
+/// `POST /_kefu/reset` answer: what the reset brought back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetDone {
+    /// The demo app, back with the same appid and secret (and nothing else
+    /// of it); absent when the store had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo_app: Option<AppInfo>,
+}
+
 /// `GET /_kefu/clock` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

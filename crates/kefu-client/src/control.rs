@@ -165,9 +165,10 @@ impl ControlClient {
             .await
     }
 
-    /// `POST /_kefu/reset`: wipes all state.
-    pub async fn reset(&self) -> Result<(), ClientError> {
-        self.call::<(), ()>(Method::POST, "/reset", None).await
+    /// `POST /_kefu/reset`: wipes all state; the demo app comes back with
+    /// the same appid and secret.
+    pub async fn reset(&self) -> Result<c::ResetDone, ClientError> {
+        self.call::<(), _>(Method::POST, "/reset", None).await
     }
 
     /// `POST /_kefu/apps/{appid}/fans/{openid}/events`: `subscribe`,

@@ -43,8 +43,8 @@ mod traffic;
 mod wx;
 
 pub use connections::Connections;
-pub use service::apps::ensure_demo_app;
 pub use service::clock::load_clock_offset;
+pub use service::demo::{ensure_demo_app, DemoCredentials};
 pub use state::{AppState, ServerConfig, VirtualClock};
 
 use axum::extract::Request;

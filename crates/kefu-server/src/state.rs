@@ -35,6 +35,8 @@ pub struct ServerConfig {
     pub allowed_hosts: Vec<String>,
     /// Connection limits and timeouts.
     pub connections: crate::connections::Connections,
+    /// The demo app's chosen credentials (`--demo-appid`, `--demo-secret`).
+    pub demo: crate::service::demo::DemoCredentials,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +51,7 @@ impl Default for ServerConfig {
             ca_certificate: None,
             allowed_hosts: Vec::new(),
             connections: crate::connections::Connections::default(),
+            demo: crate::service::demo::DemoCredentials::default(),
         }
     }
 }
@@ -65,6 +68,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("ca_certificate", &self.ca_certificate.is_some())
             .field("allowed_hosts", &self.allowed_hosts)
             .field("connections", &self.connections)
+            .field("demo_appid", &self.demo.appid)
             .finish()
     }
 }

@@ -43,6 +43,12 @@ pub(crate) struct ServeArgs {
     /// Most WeChat-side requests the journal keeps (0 turns it off).
     #[arg(long, env = "KEFU_JOURNAL_SIZE", default_value_t = 10_000)]
     journal_size: usize,
+    /// The demo app's appid, instead of the one made on the first start (kept through restarts and resets).
+    #[arg(long, env = "KEFU_DEMO_APPID")]
+    demo_appid: Option<String>,
+    /// The demo app's secret, instead of the one made on the first start.
+    #[arg(long, env = "KEFU_DEMO_SECRET", hide_env_values = true)]
+    demo_secret: Option<Secret>,
     /// Freeze the virtual clock at this unix time (it then moves only by /_kefu/clock/advance).
     #[arg(long, env = "KEFU_FROZEN_CLOCK")]
     frozen_clock: Option<i64>,
@@ -133,6 +139,10 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             journal_size: args.journal_size,
             ca_certificate: Some(ca.certificate_pem().to_owned()),
             allowed_hosts: args.allowed_hosts,
+            demo: kefu_server::DemoCredentials {
+                appid: args.demo_appid,
+                secret: args.demo_secret.map(|s| s.expose().to_owned()),
+            },
             connections: Connections {
                 header_timeout: Duration::from_secs(args.header_timeout.max(1)),
                 body_timeout: Duration::from_secs(args.body_timeout.max(1)),

@@ -94,8 +94,8 @@ pub(crate) async fn advance_clock(State(s): State<AppState>, CJson(req): CJson<c
     background::advance(&s, req).await.map(Json)
 }
 
-pub(crate) async fn reset(State(s): State<AppState>) -> Result<StatusCode, ControlError> {
-    apps::reset(&s).await.map(|_| StatusCode::NO_CONTENT)
+pub(crate) async fn reset(State(s): State<AppState>) -> CResult<c::ResetDone> {
+    crate::service::demo::reset(&s).await.map(Json)
 }
 
 pub(crate) async fn health(State(s): State<AppState>) -> Response {

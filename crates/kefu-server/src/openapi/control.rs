@@ -291,7 +291,13 @@ fn rows() -> Vec<Row> {
             .body(json::<c::Advance>)
             .ok(json::<c::Clock>)
             .errors(&[400, 500]),
-        row(Post, "/_kefu/reset", "Forget every app, platform and message").errors(&[500]),
+        row(
+            Post,
+            "/_kefu/reset",
+            "Forget every app, platform and message; the demo app comes back with its credentials",
+        )
+        .ok(json::<c::ResetDone>)
+        .errors(&[500]),
         journal_list
             .query(q_number("limit", "At most this many entries, 1-1000 (default 100)."))
             .ok(list::<t::JournalEntry>)

@@ -16,11 +16,9 @@ use kefu_core::window::Grant;
 use kefu_core::Timestamp;
 use kefu_store::{HeadImage, StoreError, Tx};
 
-const DEMO_APPID: &str = "demo_appid";
-
 type CResult<T> = Result<T, ControlError>;
 
-fn app_info(a: &App) -> c::AppInfo {
+pub(crate) fn app_info(a: &App) -> c::AppInfo {
     c::AppInfo {
         appid: a.appid.to_string(),
         secret: a.secret.clone(),
@@ -53,7 +51,7 @@ pub(super) fn load_app(tx: &mut dyn Tx, appid: &AppId) -> CResult<App> {
     tx.app(appid)?.ok_or(ControlError::NotFound("app"))
 }
 
-fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
+pub(crate) fn new_app(req: &c::CreateApp, now: Timestamp) -> CResult<App> {
     let wechat_id = req.wechat_id.clone().unwrap_or_else(gen::wechat_id);
     let id_ok = |s: &str| {
         !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -350,40 +348,5 @@ pub(crate) async fn head_image(state: &AppState, appid: String, account: String)
     state
         .store
         .read(move |tx| tx.headimg(&appid, &account)?.ok_or(ControlError::NotFound("avatar")))
-        .await
-}
-
-/// `POST /_kefu/reset`: wipes every app, token, account and follower, and
-/// puts the virtual clock back to real time.
-pub(crate) async fn reset(state: &AppState) -> CResult<()> {
-    state.store.write(|tx| Ok::<_, ControlError>(tx.wipe()?)).await?;
-    state.credentials.invalidate();
-    state.clock.set_offset(0);
-    Ok(())
-}
-
-/// The demo app (a certified Service Account, WeChat ID `kefu_demo`), created
-/// on the first start of a store and found again on every later one.
-pub async fn ensure_demo_app(state: &AppState) -> Result<c::AppInfo, StoreError> {
-    let demo = new_app(
-        &c::CreateApp {
-            wechat_id: Some("kefu_demo".into()),
-            ..Default::default()
-        },
-        state.now(),
-    )
-    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    state
-        .store
-        .write(move |tx| {
-            if let Some(found) = tx.meta(DEMO_APPID)?.map(AppId::new) {
-                if let Some(app) = tx.app(&found)? {
-                    return Ok(app_info(&app));
-                }
-            }
-            tx.put_app(&demo)?;
-            tx.set_meta(DEMO_APPID, demo.appid.as_str())?;
-            Ok::<_, StoreError>(app_info(&demo))
-        })
         .await
 }

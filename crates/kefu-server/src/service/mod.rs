@@ -6,6 +6,7 @@ pub(crate) mod apps;
 pub(crate) mod clock;
 pub(crate) mod components;
 pub(crate) mod credentials;
+pub(crate) mod demo;
 pub(crate) mod followers;
 pub(crate) mod kf;
 pub(crate) mod messages;

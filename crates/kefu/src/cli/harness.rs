@@ -20,9 +20,9 @@ pub(crate) async fn clock(advance: Option<i64>, remote: &Remote) -> anyhow::Resu
     remote.scope().show(clock)
 }
 
-/// `kefu reset`: wipes all state.
+/// `kefu reset`: wipes all state; prints the demo app it brought back.
 pub(crate) async fn reset(remote: &Remote) -> anyhow::Result<()> {
-    remote.scope().check(remote.control().reset().await)
+    remote.scope().show(remote.control().reset().await)
 }
 
 /// `kefu token --app APP --secret SECRET`, as an SDK would fetch it.

@@ -236,7 +236,7 @@ async fn admin_token_is_required_by_a_guarded_server() {
     assert_eq!(wrong.code, Some(1), "{wrong:?}");
     assert!(wrong.stderr.contains("control error 401 unauthorized"), "{wrong:?}");
     // Refusals are logged, never with the token that was tried.
-    let log = kefu.output();
+    let log = kefu.output_with("the admin token is wrong").await;
     assert!(log.contains("control call refused"), "{log}");
     assert!(log.contains("the admin token is wrong"), "{log}");
     assert!(!log.contains("secret2-0123456789abcdef"), "{log}");
@@ -245,21 +245,66 @@ async fn admin_token_is_required_by_a_guarded_server() {
     assert_eq!(appids, vec![kefu.demo.appid.as_str()]);
 }
 
-/// `reset` wipes every app, the demo app included.
+/// `reset` wipes every app and brings the demo app back with the same appid
+/// and secret, which it prints; a restart after it keeps them too.
 #[tokio::test]
-async fn reset_wipes_every_app() {
+async fn reset_wipes_every_app_but_brings_the_demo_app_back() {
     // Arrange
-    let kefu = Kefu::start();
+    let (_dir, db) = crate::support::data_dir();
+    let kefu = Kefu::start_on(&db, &[]);
     create_app(&kefu).await;
 
     // Act
     let out = kefu.cli(&["reset"]).await;
 
     // Assert
-    assert_eq!(out.code, Some(0), "{out:?}");
-    assert_eq!(out.stdout, "");
+    let done: serde_json::Value = out.json();
+    assert_eq!(done["demo_app"]["appid"], kefu.demo.appid.as_str(), "{out:?}");
+    assert_eq!(done["demo_app"]["secret"], kefu.demo.secret.as_str());
     let apps: Vec<AppInfo> = kefu.cli(&["app", "list"]).await.json();
-    assert_eq!(apps, vec![]);
+    let appids: Vec<&str> = apps.iter().map(|a| a.appid.as_str()).collect();
+    assert_eq!(appids, vec![kefu.demo.appid.as_str()]);
+    let token = kefu
+        .cli(&["token", "--app", &kefu.demo.appid, "--secret", &kefu.demo.secret])
+        .await;
+    assert_eq!(token.code, Some(0), "{token:?}");
+    let demo = kefu.demo.clone();
+    kefu.kill();
+    let again = Kefu::start_on(&db, &[]);
+    assert_eq!(
+        (again.demo.appid.as_str(), again.demo.secret.as_str()),
+        (demo.appid.as_str(), demo.secret.as_str())
+    );
+}
+
+/// `--demo-appid` and `--demo-secret` choose the demo app's credentials,
+/// also for a store that already has a demo app.
+#[tokio::test]
+async fn the_demo_app_takes_the_credentials_given() {
+    let (_dir, db) = crate::support::data_dir();
+    let first = Kefu::start_on(&db, &[]);
+    first.kill();
+    let chosen = Kefu::start_on(
+        &db,
+        &[
+            "--demo-appid",
+            "wxdemo0000000001",
+            "--demo-secret",
+            "0123456789abcdef0123456789abcdef",
+        ],
+    );
+    assert_eq!(chosen.demo.appid, "wxdemo0000000001");
+    assert_eq!(chosen.demo.secret, "0123456789abcdef0123456789abcdef");
+    let token = chosen
+        .cli(&[
+            "token",
+            "--app",
+            "wxdemo0000000001",
+            "--secret",
+            "0123456789abcdef0123456789abcdef",
+        ])
+        .await;
+    assert_eq!(token.code, Some(0), "{token:?}");
 }
 
 /// `token` fetches an access token as an SDK would: a fresh 7200 s token the

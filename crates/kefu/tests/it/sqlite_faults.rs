@@ -89,7 +89,7 @@ async fn a_deleted_database_file_stops_kefu_acknowledging_writes() {
     // Assert
     assert_eq!([first, second], [SYSTEM_ERROR, SYSTEM_ERROR]);
     assert_eq!(health, (503, UNAVAILABLE.to_owned()));
-    let printed = rig.kefu.output();
+    let printed = rig.kefu.output_with("was deleted after kefu opened it").await;
     assert!(printed.contains("was deleted after kefu opened it"), "{printed}");
 }
 
@@ -111,6 +111,6 @@ async fn a_replaced_database_file_stops_kefu_acknowledging_writes() {
     // Assert
     assert_eq!(write, SYSTEM_ERROR);
     assert_eq!(health, (503, UNAVAILABLE.to_owned()));
-    let printed = rig.kefu.output();
+    let printed = rig.kefu.output_with("was replaced by another file").await;
     assert!(printed.contains("was replaced by another file"), "{printed}");
 }

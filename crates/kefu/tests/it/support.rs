@@ -20,7 +20,9 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-pub const KEFU_ENV: [&str; 20] = [
+pub const KEFU_ENV: [&str; 22] = [
+    "KEFU_DEMO_APPID",
+    "KEFU_DEMO_SECRET",
     "KEFU_HEADER_TIMEOUT",
     "KEFU_BODY_TIMEOUT",
     "KEFU_MAX_CONNECTIONS",
@@ -159,6 +161,20 @@ impl Kefu {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Everything the server printed once it has printed `needle` (log lines
+    /// are written by a thread of their own, a moment after the answer), or
+    /// after `TIMEOUT` without it.
+    pub async fn output_with(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            let printed = self.output();
+            if printed.contains(needle) || std::time::Instant::now() > deadline {
+                return printed;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Everything the server printed so far (stdout and stderr lines).
