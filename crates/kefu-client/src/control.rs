@@ -11,6 +11,14 @@ use std::fmt;
 
 /// A client for one kefu server's control API; its `Debug` hides the admin
 /// token.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), kefu_client::ClientError> {
+/// let human = kefu_client::ControlClient::new("http://127.0.0.1:8080", None);
+/// let openid = human.follow("wx0123456789abcdef", None).await?.openid;
+/// human.advance_clock(1800).await?; // half an hour later: idle sessions have closed
+/// # let _ = openid; Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct ControlClient {
     http: reqwest::Client,

@@ -1,14 +1,52 @@
-//! A typed async client for WeChat's customer-service API, pointed at real
-//! WeChat (`https://api.weixin.qq.com`) or at kefu, plus [`ControlClient`]
-//! for kefu's `/_kefu/` control API.
+//! A typed async client for WeChat's customer-service API, for a WeChat back
+//! end's own code and for its tests: pointed at real WeChat
+//! (`https://api.weixin.qq.com`) it is a client like any SDK; pointed at kefu
+//! it is the same client against a server you control, and
+//! [`ControlClient`] then plays the human side through kefu's `/_kefu/`
+//! control API (the invited WeChat user, the worker, the follower, the
+//! clock).
 //!
-//! [`Client`] fetches and caches the access token, refreshes it before it
-//! runs out, and retries a call once when the server says the token is
-//! invalid, replaced or expired (40001, 40014, 42001). Errors are typed:
-//! match on [`ClientError::Api`]'s `errcode`.
+//! - [`Client`]: one app's calls. It fetches and caches the access token,
+//!   refreshes it before it runs out, and retries a call once when the
+//!   server says the token is invalid, replaced or expired (40001, 40014,
+//!   42001).
+//! - [`ComponentClient`]: a third-party platform; [`ComponentClient::act_for`]
+//!   gives a [`Client`] that calls for a merchant with authorizer tokens.
+//! - [`ControlClient`]: kefu only.
+//! - [`api`]: the wire types (requests, answers, and the push envelope:
+//!   signatures and AES for a developer's server, in [`api::callback`]).
 //!
-//! Secrets (app and component secrets, tokens, tickets, the admin token)
-//! never show in `Debug` output or in an error's URL: they read `<redacted>`.
+//! Errors are typed: match on [`ClientError::Api`]'s `errcode`. Secrets (app
+//! and component secrets, tokens, tickets, the admin token) never show in
+//! `Debug` output or in an error's URL: they read `<redacted>`.
+//!
+//! ```no_run
+//! use kefu_client::{Client, ClientError, ControlClient};
+//!
+//! # async fn flow() -> Result<(), ClientError> {
+//! let base = "http://127.0.0.1:8080"; // or "https://api.weixin.qq.com"
+//! let wechat = Client::new(base, "wx0123456789abcdef", "the app secret");
+//! wechat.add_kf_account("alice@kefu_demo", "Alice").await?;
+//! wechat.invite_worker("alice@kefu_demo", "alice_wx").await?;
+//!
+//! // kefu only: the invited user accepts and logs in, a user follows.
+//! let human = ControlClient::new(base, None);
+//! human.answer_invitation("wx0123456789abcdef", "alice@kefu_demo", true).await?;
+//! human.set_worker_online("wx0123456789abcdef", "alice@kefu_demo", true).await?;
+//! let openid = human.follow("wx0123456789abcdef", None).await?.openid;
+//!
+//! match wechat.create_session("alice@kefu_demo", &openid).await {
+//!     Ok(_) => {}
+//!     Err(ClientError::Api { errcode: 65415, .. }) => println!("the worker is offline"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Runnable examples (against a running kefu): `examples/kf_flow.rs`,
+//! `examples/third_party.rs`, and `examples/open_push.rs` (verifying and
+//! opening a push, no server needed).
 
 mod control;
 mod conversation;
@@ -17,6 +55,9 @@ mod traffic;
 mod wechat;
 
 pub use control::ControlClient;
+/// The wire types kefu and WeChat exchange (`kefu-api`), re-exported so that
+/// a project needs only this crate.
+pub use kefu_api as api;
 pub use platform::ComponentClient;
 pub use traffic::{JournalQuery, JournalStream};
 pub use wechat::{Client, TokenMode};
@@ -30,6 +71,12 @@ pub(crate) const REDACTED: &str = "<redacted>";
 const SECRET_PARAMS: [&str; 3] = ["secret", "access_token", "component_access_token"];
 
 /// What can go wrong talking to WeChat or kefu.
+///
+/// ```
+/// use kefu_client::ClientError;
+/// let refused = ClientError::Api { errcode: 65414, errmsg: "client is talking with kf rid: …".into() };
+/// assert_eq!(refused.errcode(), Some(65414));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server answered a WeChat error.

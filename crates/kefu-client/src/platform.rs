@@ -16,6 +16,16 @@ const MARGIN: Duration = Duration::from_secs(300);
 
 /// A client for one component (third-party platform); its `Debug` hides
 /// the secret, the ticket and the token.
+///
+/// ```no_run
+/// # async fn f(ticket: &str, refresh_token: &str) -> Result<(), kefu_client::ClientError> {
+/// use std::sync::Arc;
+/// let platform = Arc::new(kefu_client::ComponentClient::new("http://127.0.0.1:8080", "wxcomponent00001", "secret"));
+/// platform.set_ticket(ticket).await; // the component_verify_ticket WeChat pushed
+/// let merchant = platform.act_for("wxmerchant000001", refresh_token);
+/// merchant.get_kf_list().await?; // with an authorizer token
+/// # Ok(()) }
+/// ```
 pub struct ComponentClient {
     http: reqwest::Client,
     base: String,

@@ -26,6 +26,15 @@ pub enum TokenMode {
 }
 
 /// A client for one app; its `Debug` hides the secret and the token.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), kefu_client::ClientError> {
+/// let wechat = kefu_client::Client::new("http://127.0.0.1:8080", "wx0123456789abcdef", "secret");
+/// // The token is fetched on the first call and kept until shortly before it expires.
+/// let accounts = wechat.get_kf_list().await?.kf_list;
+/// println!("{} kf accounts", accounts.len());
+/// # Ok(()) }
+/// ```
 pub struct Client {
     http: reqwest::Client,
     base: String,
