@@ -6,6 +6,7 @@
 mod app;
 mod conversation;
 mod harness;
+mod listen;
 mod output;
 mod platform;
 mod push;
@@ -124,6 +125,14 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Receive an app's pushes here: a local server that checks, opens, prints and answers each.
+    #[command(after_help = listen::EXAMPLE)]
+    Listen {
+        #[command(flatten)]
+        args: listen::ListenArgs,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// An app's delivery log, newest first.
     Deliveries {
         /// The app.
@@ -213,6 +222,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         Command::Worker { action, remote } => conversation::worker(action, &remote).await,
         Command::Component { action, remote } => platform::component(action, &remote).await,
         Command::Callback { action, remote } => push::callback(action, &remote).await,
+        Command::Listen { args, remote } => listen::listen(args, &remote).await,
         Command::Deliveries {
             appid,
             before,

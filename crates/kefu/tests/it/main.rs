@@ -9,6 +9,7 @@ mod durability;
 mod full_disk;
 mod https;
 mod instances;
+mod listen;
 mod log_sink;
 mod outage;
 // The PostgreSQL schema-per-test helper the store's own tests use.
