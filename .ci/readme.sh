@@ -44,12 +44,15 @@ pids+=($!)
 wait_for "$work/listen.log" "listening on" || { cat "$work/listen.log" >&2; fail "kefu listen did not start"; }
 
 say "the walk-through, as written"
+# Every block after a `walk-through` marker, in order, as one script: the
+# CLI block continues the curl block's shell. `kefu` is the one just built.
 awk '/<!-- walk-through:/ {marked=1; next}
      marked && !inside && /^```sh/ {inside=1; next}
-     inside && /^```/ {exit}
+     inside && /^```/ {inside=0; marked=0; next}
      inside {print}' README.md >"$work/walk.sh"
+[ "$(grep -c '<!-- walk-through:' README.md)" -eq 2 ] || fail "README.md should mark two walk-through blocks"
 [ -s "$work/walk.sh" ] || fail "no walk-through block after the marker in README.md"
-if ! bash -euo pipefail "$work/walk.sh" >"$work/walk.out" 2>&1; then
+if ! PATH="$(dirname "$kefu"):$PATH" bash -euo pipefail "$work/walk.sh" >"$work/walk.out" 2>&1; then
     cat "$work/walk.out" >&2
     fail "the README's walk-through failed as written"
 fi
@@ -59,5 +62,5 @@ say "what the README says the walk-through shows"
 for shown in '"invite_status":"waiting"' '"accepted_case":1' '"errcode":65401' '"recordlist":[{' '"errcode":42001'; do
     grep -qF "$shown" "$work/walk.out" || fail "the walk-through did not show $shown"
 done
-wait_for "$work/listen.log" "hi" || { cat "$work/listen.log" >&2; fail "step 8's push never reached kefu listen"; }
+wait_for "$work/listen.log" 'Content="hi"' || { cat "$work/listen.log" >&2; fail "step 8's push never reached kefu listen"; }
 echo "readme walk-through: ok (every step ran as written; kefu listen received the push)"
