@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // `{:#}` prints the context chain: `app wx1: cannot reach URL: ...`.
+            // `{:#}` prints the context chain: `app wx1: cannot connect to URL (…): ...`.
             eprintln!("kefu: {e:#}");
             ExitCode::FAILURE
         }

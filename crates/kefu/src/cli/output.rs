@@ -75,6 +75,9 @@ impl<'a> Scope<'a> {
         let error = match error {
             ClientError::Control { .. } => return error.into(),
             // The cause alone: its chain already says what failed, once.
+            ClientError::Transport(cause) if cause.is_connect() => {
+                anyhow::Error::new(cause).context(format!("cannot connect to {server} (is `kefu serve` running?)"))
+            }
             ClientError::Transport(cause) => anyhow::Error::new(cause).context(format!("cannot reach {server}")),
             ClientError::Decode(_) => anyhow::Error::new(error).context(format!("unexpected answer from {server}")),
             ClientError::Api { .. } => anyhow::Error::new(error),

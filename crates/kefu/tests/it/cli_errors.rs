@@ -29,7 +29,7 @@ async fn an_unreachable_server_is_named_with_the_app_and_the_account() {
         (&clock, ""),
     ] {
         assert_eq!((out.code, out.stdout.as_str()), (Some(1), ""), "{out:?}");
-        let expected = format!("kefu: {about}cannot reach {server}: ");
+        let expected = format!("kefu: {about}cannot connect to {server} (is `kefu serve` running?): ");
         assert!(out.stderr.starts_with(&expected), "{expected}\n{out:?}");
         assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
     }

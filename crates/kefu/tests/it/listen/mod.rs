@@ -319,7 +319,7 @@ async fn bad_start_ups_fail_clearly() {
     let refused = format!("kefu: app {demo}: control error 400 bad_request: token must be 3-32 letters or digits");
     assert_eq!(failed(&bad_token), (Some(1), refused));
     assert_eq!(unreachable.code, Some(1));
-    let cannot = format!("kefu: app {demo}: cannot reach {nowhere}: ");
+    let cannot = format!("kefu: app {demo}: cannot connect to {nowhere} (is `kefu serve` running?): ");
     assert!(unreachable.stderr.starts_with(&cannot), "{unreachable:?}");
 }
 
@@ -337,7 +337,9 @@ async fn removing_the_settings_from_a_gone_server_fails() {
 
     assert_eq!(status.code(), Some(1));
     assert!(
-        said.starts_with(&format!("kefu: app {appid}: cannot reach {base}: ")),
+        said.starts_with(&format!(
+            "kefu: app {appid}: cannot connect to {base} (is `kefu serve` running?): "
+        )),
         "{said}"
     );
 }
