@@ -181,10 +181,17 @@ impl ControlClient {
 
     /// `POST /_kefu/apps/{appid}/fans/{openid}/events`: `subscribe`,
     /// `unsubscribe`, `SCAN` or `CLICK`.
-    pub async fn follower_event(&self, appid: &str, openid: &str, event: &str) -> Result<c::FanState, ClientError> {
+    /// `key` is the QR scene (`SCAN`) or the menu key (`CLICK`).
+    pub async fn follower_event(
+        &self,
+        appid: &str,
+        openid: &str,
+        event: &str,
+        key: Option<&str>,
+    ) -> Result<c::FanState, ClientError> {
         let body = c::FollowerEvent {
             event: event.into(),
-            event_key: None,
+            event_key: key.map(str::to_owned),
         };
         let path = format!("/apps/{appid}/fans/{openid}/events");
         self.call(Method::POST, &path, Some(&body)).await

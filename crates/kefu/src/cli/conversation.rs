@@ -55,6 +55,9 @@ pub(crate) enum FanCmd {
         /// `subscribe`, `unsubscribe`, `SCAN` or `CLICK`.
         #[arg(value_parser = ["subscribe", "unsubscribe", "SCAN", "CLICK"], ignore_case = true)]
         event: String,
+        /// The menu key (`CLICK`) or the QR code's scene (`SCAN`), pushed as `EventKey`.
+        #[arg(long)]
+        key: Option<String>,
     },
     /// What the follower wrote and received, oldest first.
     Messages {
@@ -158,8 +161,8 @@ pub(crate) async fn fan(cmd: FanCmd, remote: &Remote) -> anyhow::Result<()> {
             let sent = ctl.follower_writes(&fan.app, &fan.openid, &msg).await;
             remote.scope().app(&fan.app).show(sent)
         }
-        FanCmd::Event { fan, event } => {
-            let done = ctl.follower_event(&fan.app, &fan.openid, &event).await;
+        FanCmd::Event { fan, event, key } => {
+            let done = ctl.follower_event(&fan.app, &fan.openid, &event, key.as_deref()).await;
             remote.scope().app(&fan.app).show(done)
         }
         FanCmd::Messages { fan } => {

@@ -45,10 +45,13 @@ impl Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
+    #[command(after_help = "Example:\n  kefu serve --listen 127.0.0.1:8080 --database sqlite://kefu-data/kefu.db")]
     Serve(ServeArgs),
     /// Apply database migrations and exit.
+    #[command(after_help = "Example:\n  kefu migrate --database postgres://postgres@127.0.0.1:5432/test")]
     Migrate(DbArgs),
     /// Print the path of kefu's CA certificate (made when missing), or with --pem the certificate.
+    #[command(after_help = "Example:\n  kefu ca --pem > kefu-ca.pem")]
     Ca {
         /// Print the certificate (PEM) instead of its path.
         #[arg(long)]
@@ -57,6 +60,7 @@ enum Command {
         ca: CaArgs,
     },
     /// Apps: create, list, show, set.
+    #[command(after_help = "Example:\n  kefu app show wx0123456789abcdef")]
     App {
         #[command(subcommand)]
         action: AppCmd,
@@ -64,6 +68,7 @@ enum Command {
         remote: Remote,
     },
     /// A WeChat user follows an app.
+    #[command(after_help = "Example:\n  kefu follow --app wx0123456789abcdef --openid o_alice")]
     Follow {
         /// The app.
         #[arg(long)]
@@ -75,6 +80,7 @@ enum Command {
         remote: Remote,
     },
     /// The invited WeChat user answers an invitation.
+    #[command(after_help = "Example:\n  kefu invite accept --app wx0123456789abcdef kf1@kefu_demo")]
     Invite {
         /// `accept` or `reject`.
         #[arg(value_parser = ["accept", "reject"])]
@@ -88,6 +94,7 @@ enum Command {
         remote: Remote,
     },
     /// What a follower does: write, follow again or unfollow, scan, click; and what they received.
+    #[command(after_help = "Example:\n  kefu fan event --app wx0123456789abcdef o_alice CLICK --key MENU_HELP")]
     Fan {
         #[command(subcommand)]
         action: FanCmd,
@@ -95,6 +102,7 @@ enum Command {
         remote: Remote,
     },
     /// A follower waits for customer service (for one kf account, if named).
+    #[command(after_help = "Example:\n  kefu waitcase --app wx0123456789abcdef o_alice --kf kf1@kefu_demo")]
     Waitcase {
         #[command(flatten)]
         fan: FanAt,
@@ -105,6 +113,7 @@ enum Command {
         remote: Remote,
     },
     /// The bound worker in the kf client: log in or out, accept, reply, transfer, close.
+    #[command(after_help = "Example:\n  kefu worker accept --app wx0123456789abcdef kf1@kefu_demo")]
     Worker {
         #[command(subcommand)]
         action: WorkerCmd,
@@ -112,6 +121,9 @@ enum Command {
         remote: Remote,
     },
     /// Third-party platforms: create, show, push a ticket, authorize, revoke.
+    #[command(
+        after_help = "Example:\n  kefu component authorize wxcomponent000001 --app wx0123456789abcdef --sets 1,6"
+    )]
     Component {
         #[command(subcommand)]
         action: ComponentCmd,
@@ -119,6 +131,7 @@ enum Command {
         remote: Remote,
     },
     /// Pushes to the developer's server: set, show, remove.
+    #[command(after_help = "Example:\n  kefu callback show wx0123456789abcdef")]
     Callback {
         #[command(subcommand)]
         action: CallbackCmd,
@@ -134,6 +147,7 @@ enum Command {
         remote: Remote,
     },
     /// An app's delivery log, newest first.
+    #[command(after_help = "Example:\n  kefu deliveries wx0123456789abcdef --limit 10")]
     Deliveries {
         /// The app.
         appid: String,
@@ -147,6 +161,7 @@ enum Command {
         remote: Remote,
     },
     /// The requests the WeChat-side API answered, oldest first (one line each).
+    #[command(after_help = "Example:\n  kefu journal --app wx0123456789abcdef --follow")]
     Journal {
         #[command(flatten)]
         args: JournalArgs,
@@ -154,6 +169,7 @@ enum Command {
         remote: Remote,
     },
     /// Fault rules that make WeChat fail on purpose: add, list, clear.
+    #[command(after_help = "Example:\n  kefu fault list")]
     Fault {
         #[command(subcommand)]
         action: FaultCmd,
@@ -161,6 +177,7 @@ enum Command {
         remote: Remote,
     },
     /// What real WeChat would have answered differently, by rule.
+    #[command(after_help = "Example:\n  kefu compat --app wx0123456789abcdef")]
     Compat {
         /// Only requests of this app.
         #[arg(long = "app", value_name = "APPID")]
@@ -169,16 +186,18 @@ enum Command {
         remote: Remote,
     },
     /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
+    #[command(after_help = "Example:\n  kefu wechat-user ghost_user --exists false")]
     WechatUser {
         /// The WeChat ID.
         wx: String,
-        /// Whether it exists.
-        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        /// `false` makes `inviteworker` answer 65409 for it; `true` makes it exist again.
+        #[arg(long, action = clap::ArgAction::Set, required = true)]
         exists: bool,
         #[command(flatten)]
         remote: Remote,
     },
     /// Show the virtual clock, or move it forward by SECONDS.
+    #[command(after_help = "Example:\n  kefu clock 3600")]
     Clock {
         /// Seconds to advance.
         advance: Option<i64>,
@@ -186,11 +205,15 @@ enum Command {
         remote: Remote,
     },
     /// Wipe all state.
+    #[command(after_help = "Example:\n  kefu reset")]
     Reset {
         #[command(flatten)]
         remote: Remote,
     },
     /// Get an access token for an app (as an SDK would).
+    #[command(
+        after_help = "Example:\n  kefu token --app wx0123456789abcdef --secret 0123456789abcdef0123456789abcdef"
+    )]
     Token {
         /// The app.
         #[arg(long)]

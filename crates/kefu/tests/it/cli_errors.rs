@@ -60,3 +60,12 @@ async fn a_refused_token_names_the_app_and_hides_the_secret() {
         assert!(!out.stderr.contains(secret), "{out:?}");
     }
 }
+
+/// `wechat-user` says what it does: without `--exists true|false` it is a
+/// usage error (exit 2), never a silent "this user does not exist".
+#[tokio::test]
+async fn wechat_user_needs_exists_spelled_out() {
+    let out = cli(&["wechat-user", "someone", "--server", &nobody_listening()]).await;
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("--exists <EXISTS>"), "{out:?}");
+}

@@ -356,3 +356,64 @@ async fn help_has_an_example() {
         help.stdout
     );
 }
+
+/// `kefu fan event … CLICK --key KEY` pushes the menu key as `EventKey`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_menu_click_from_the_cli_pushes_its_key() {
+    let kefu = Kefu::start();
+    let openid = follower(&kefu).await;
+    let listen = Listen::start(&kefu, &["--mode", "plaintext"]);
+
+    let out = kefu
+        .cli(&[
+            "fan",
+            "event",
+            "--app",
+            &kefu.demo.appid,
+            &openid,
+            "CLICK",
+            "--key",
+            "MENU_HELP",
+        ])
+        .await;
+
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let line = listen.push_line("MENU_HELP");
+    assert!(line.contains("EventKey=\"MENU_HELP\""), "{line}");
+}
+
+/// Every command's `--help` ends with an example of it.
+#[tokio::test]
+async fn every_commands_help_has_an_example() {
+    let commands = [
+        "serve",
+        "migrate",
+        "ca",
+        "app",
+        "follow",
+        "invite",
+        "fan",
+        "waitcase",
+        "worker",
+        "component",
+        "callback",
+        "deliveries",
+        "journal",
+        "fault",
+        "compat",
+        "wechat-user",
+        "clock",
+        "reset",
+        "token",
+        "listen",
+    ];
+    for command in commands {
+        let out = crate::support::cli(&[command, "--help"]).await;
+        assert_eq!(out.code, Some(0), "{command}: {out:?}");
+        assert!(
+            out.stdout.contains("Example:\n  kefu "),
+            "{command} --help has no example:\n{}",
+            out.stdout
+        );
+    }
+}
