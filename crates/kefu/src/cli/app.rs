@@ -29,9 +29,15 @@ pub(crate) enum AppCmd {
     /// List apps.
     List,
     /// Show an app's whole state.
-    Show { appid: String },
+    Show {
+        /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
+        appid: String,
+    },
     /// Change an app's settings.
     Set {
+        /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
         #[arg(long)]
         certified: Option<bool>,
@@ -42,12 +48,16 @@ pub(crate) enum AppCmd {
     },
     /// Set the addresses allowed to ask for tokens (none: anyone).
     Whitelist {
+        /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
         /// Addresses or CIDR ranges.
         ips: Vec<String>,
     },
     /// Set (or, with neither limit, remove) an endpoint's quota.
     Quota {
+        /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
         /// The endpoint's path, e.g. /customservice/kfsession/create.
         path: String,
@@ -125,7 +135,7 @@ async fn patch(appid: &str, req: &c::PatchApp, remote: &Remote) -> anyhow::Resul
         .show(remote.control().patch_app(appid, req).await)
 }
 
-/// `kefu app whitelist APPID [IP...]`: no address clears the whitelist.
+/// `kefu app whitelist --app APPID [IP...]`: no address clears the whitelist.
 async fn whitelist(appid: &str, ips: Vec<String>, remote: &Remote) -> anyhow::Result<()> {
     let req = c::PatchApp {
         ip_whitelist: Some(ips),
@@ -134,7 +144,7 @@ async fn whitelist(appid: &str, ips: Vec<String>, remote: &Remote) -> anyhow::Re
     patch(appid, &req, remote).await
 }
 
-/// `kefu app quota APPID PATH [--daily N] [--per-minute M]`: neither limit
+/// `kefu app quota --app APPID PATH [--daily N] [--per-minute M]`: neither limit
 /// removes the path's quota.
 async fn quota(
     appid: &str,

@@ -12,7 +12,7 @@ use kefu_api::control as c;
 #[derive(Debug, clap::Args)]
 pub(crate) struct FanAt {
     /// The app.
-    #[arg(long)]
+    #[arg(long, env = "KEFU_APP", value_name = "APPID")]
     app: String,
     /// The follower's openid.
     openid: String,
@@ -22,7 +22,7 @@ pub(crate) struct FanAt {
 #[derive(Debug, clap::Args)]
 pub(crate) struct WorkerAt {
     /// The app.
-    #[arg(long)]
+    #[arg(long, env = "KEFU_APP", value_name = "APPID")]
     app: String,
     /// The kf account (`prefix@wechat_id`).
     kf_account: String,

@@ -60,7 +60,7 @@ enum Command {
         ca: CaArgs,
     },
     /// Apps: create, list, show, set.
-    #[command(after_help = "Example:\n  kefu app show wx0123456789abcdef")]
+    #[command(after_help = "Example:\n  kefu app show --app wx0123456789abcdef")]
     App {
         #[command(subcommand)]
         action: AppCmd,
@@ -71,7 +71,7 @@ enum Command {
     #[command(after_help = "Example:\n  kefu follow --app wx0123456789abcdef --openid o_alice")]
     Follow {
         /// The app.
-        #[arg(long)]
+        #[arg(long, env = "KEFU_APP", value_name = "APPID")]
         app: String,
         /// The follower's openid (generated when absent).
         #[arg(long)]
@@ -86,7 +86,7 @@ enum Command {
         #[arg(value_parser = ["accept", "reject"])]
         answer: String,
         /// The app.
-        #[arg(long)]
+        #[arg(long, env = "KEFU_APP", value_name = "APPID")]
         app: String,
         /// The kf account (`prefix@wechat_id`).
         kf_account: String,
@@ -131,7 +131,7 @@ enum Command {
         remote: Remote,
     },
     /// Pushes to the developer's server: set, show, remove.
-    #[command(after_help = "Example:\n  kefu callback show wx0123456789abcdef")]
+    #[command(after_help = "Example:\n  kefu callback show --app wx0123456789abcdef")]
     Callback {
         #[command(subcommand)]
         action: CallbackCmd,
@@ -147,9 +147,10 @@ enum Command {
         remote: Remote,
     },
     /// An app's delivery log, newest first.
-    #[command(after_help = "Example:\n  kefu deliveries wx0123456789abcdef --limit 10")]
+    #[command(after_help = "Example:\n  kefu deliveries --app wx0123456789abcdef --limit 10")]
     Deliveries {
         /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
         /// Only entries older than this entry id.
         #[arg(long, value_name = "ID")]
@@ -216,7 +217,7 @@ enum Command {
     )]
     Token {
         /// The app.
-        #[arg(long)]
+        #[arg(long, env = "KEFU_APP", value_name = "APPID")]
         app: String,
         /// The app's secret.
         #[arg(long)]

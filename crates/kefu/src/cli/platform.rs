@@ -35,7 +35,7 @@ pub(crate) enum ComponentCmd {
         /// The component's appid.
         component: String,
         /// The merchant's app.
-        #[arg(long)]
+        #[arg(long, env = "KEFU_APP", value_name = "APPID")]
         app: String,
         /// Permission-set ids, comma-separated (e.g. 1,6,19).
         #[arg(long, value_delimiter = ',')]
@@ -46,7 +46,7 @@ pub(crate) enum ComponentCmd {
         /// The component's appid.
         component: String,
         /// The merchant's app.
-        #[arg(long)]
+        #[arg(long, env = "KEFU_APP", value_name = "APPID")]
         app: String,
     },
 }

@@ -12,6 +12,7 @@ pub(crate) enum CallbackCmd {
     /// Save the app's push settings; the URL must pass the verification handshake (echo `echostr`).
     Set {
         /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
         /// The developer's server (`http://` or `https://`).
         #[arg(long)]
@@ -32,11 +33,13 @@ pub(crate) enum CallbackCmd {
     /// Show the app's push settings and how many pushes wait for delivery.
     Show {
         /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
     },
     /// Stop pushing; pushes not yet delivered are dropped.
     Remove {
         /// The app.
+        #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
     },
 }
@@ -70,7 +73,7 @@ pub(crate) async fn callback(cmd: CallbackCmd, remote: &Remote) -> anyhow::Resul
     }
 }
 
-/// `kefu deliveries APPID [--before ID] [--limit N]`.
+/// `kefu deliveries --app APPID [--before ID] [--limit N]`.
 pub(crate) async fn deliveries(
     appid: &str,
     before: Option<i64>,

@@ -68,7 +68,7 @@ async fn follow_prints_a_generated_openid_of_28_chars() {
     // Assert
     assert_eq!(followed.openid.chars().count(), 28);
     assert!(followed.openid.starts_with('o'), "{}", followed.openid);
-    let state: AppState = kefu.cli(&["app", "show", &app.appid]).await.json();
+    let state: AppState = kefu.cli(&["app", "show", "--app", &app.appid]).await.json();
     let followers: Vec<(String, bool)> = state
         .followers
         .iter()

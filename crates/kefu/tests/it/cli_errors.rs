@@ -18,7 +18,7 @@ async fn an_unreachable_server_is_named_with_the_app_and_the_account() {
     let server = nobody_listening();
 
     // Act
-    let shown = cli(&["app", "show", "wx123", "--server", &server]).await;
+    let shown = cli(&["app", "show", "--app", "wx123", "--server", &server]).await;
     let accept = cli(&["worker", "accept", "--app", "wx123", "a@kefu_demo", "--server", &server]).await;
     let clock = cli(&["clock", "--server", &server]).await;
 

@@ -35,15 +35,18 @@ async fn components_whitelists_and_quotas_from_the_command_line() {
     let shown: ComponentState = kefu.cli(&["component", "show", &c.component_appid]).await.json();
     assert!(shown.authorizations.is_empty());
 
-    let set: AppInfo = kefu.cli(&["app", "whitelist", &app.appid, "1.2.3.4"]).await.json();
+    let set: AppInfo = kefu
+        .cli(&["app", "whitelist", "--app", &app.appid, "1.2.3.4"])
+        .await
+        .json();
     assert_eq!(set.ip_whitelist, ["1.2.3.4"]);
     let path = "/customservice/kfsession/create";
     let set: AppInfo = kefu
-        .cli(&["app", "quota", &app.appid, path, "--daily", "5"])
+        .cli(&["app", "quota", "--app", &app.appid, path, "--daily", "5"])
         .await
         .json();
     assert_eq!(set.quotas[path].daily, Some(5));
-    let cleared: AppInfo = kefu.cli(&["app", "quota", &app.appid, path]).await.json();
+    let cleared: AppInfo = kefu.cli(&["app", "quota", "--app", &app.appid, path]).await.json();
     assert!(cleared.quotas.is_empty());
     let bad = kefu
         .cli(&[

@@ -51,7 +51,7 @@ pub async fn drained(ctl: &ControlClient, appid: &str) {
 /// once the developer's server answered).
 async fn logged(kefu: &Kefu, n: usize) -> Vec<DeliveryState> {
     for _ in 0..100 {
-        let log: Vec<DeliveryState> = kefu.cli(&["deliveries", &kefu.demo.appid]).await.json();
+        let log: Vec<DeliveryState> = kefu.cli(&["deliveries", "--app", &kefu.demo.appid]).await.json();
         if log.len() >= n {
             return log;
         }
@@ -90,24 +90,24 @@ async fn callback_commands_configure_show_log_and_remove_pushes() {
     let appid = kefu.demo.appid.clone();
     let openid = follow(&kefu).await;
     let r = Receiver::start(TOKEN, Some(KEY), &appid, Format::Xml).await;
-    let set_args = ["callback", "set", &appid, "--url", &r.url, "--token", TOKEN];
+    let set_args = ["callback", "set", "--app", &appid, "--url", &r.url, "--token", TOKEN];
 
     // Act
     let set: CallbackState = kefu
         .cli(&[&set_args[..], &["--aes-key", KEY, "--mode", "safe"]].concat())
         .await
         .json();
-    let shown: CallbackState = kefu.cli(&["callback", "show", &appid]).await.json();
+    let shown: CallbackState = kefu.cli(&["callback", "show", "--app", &appid]).await.json();
     let first = write(&kefu, &openid, "hello").await;
     let second = write(&kefu, &openid, "again").await;
     let got = r.exactly(2, 10, drained(&kefu.control(), &appid)).await;
     let log = logged(&kefu, 2).await;
-    let newest: Vec<DeliveryState> = kefu.cli(&["deliveries", &appid, "--limit", "1"]).await.json();
+    let newest: Vec<DeliveryState> = kefu.cli(&["deliveries", "--app", &appid, "--limit", "1"]).await.json();
     let older = kefu
-        .cli(&["deliveries", &appid, "--before", &log[0].id.to_string()])
+        .cli(&["deliveries", "--app", &appid, "--before", &log[0].id.to_string()])
         .await;
-    let removed = kefu.cli(&["callback", "remove", &appid]).await;
-    let gone = kefu.cli(&["callback", "show", &appid]).await;
+    let removed = kefu.cli(&["callback", "remove", "--app", &appid]).await;
+    let gone = kefu.cli(&["callback", "show", "--app", &appid]).await;
     write(&kefu, &openid, "anyone?").await;
     // Saved again, the settings find an empty outbox: nothing was queued.
     let again: CallbackState = kefu
@@ -172,12 +172,13 @@ async fn callback_set_with_a_bad_key_fails_with_the_message() {
 
     // Act
     let out = kefu
-        .cli(&["callback", "set", &appid, "--url", &r.url, "--token", TOKEN])
+        .cli(&["callback", "set", "--app", &appid, "--url", &r.url, "--token", TOKEN])
         .await;
     let bad = kefu
         .cli(&[
             "callback",
             "set",
+            "--app",
             &appid,
             "--url",
             &r.url,
@@ -189,7 +190,7 @@ async fn callback_set_with_a_bad_key_fails_with_the_message() {
             "safe",
         ])
         .await;
-    let shown = kefu.cli(&["callback", "show", &appid]).await;
+    let shown = kefu.cli(&["callback", "show", "--app", &appid]).await;
 
     // Assert
     assert_eq!(out.code, Some(0), "plaintext needs no key: {out:?}");
@@ -218,9 +219,11 @@ async fn callback_set_fails_when_the_url_does_not_echo() {
 
     // Act
     let out = kefu
-        .cli(&["callback", "set", &appid, "--url", &other.url, "--token", TOKEN])
+        .cli(&[
+            "callback", "set", "--app", &appid, "--url", &other.url, "--token", TOKEN,
+        ])
         .await;
-    let shown = kefu.cli(&["callback", "show", &appid]).await;
+    let shown = kefu.cli(&["callback", "show", "--app", &appid]).await;
 
     // Assert
     assert_eq!(out.code, Some(1), "{out:?}");

@@ -39,7 +39,7 @@ pub(crate) const EXAMPLE: &str = "Example:
 #[derive(Debug, clap::Args)]
 pub(crate) struct ListenArgs {
     /// The app whose pushes are received.
-    #[arg(long)]
+    #[arg(long, env = "KEFU_APP", value_name = "APPID")]
     app: String,
     /// The loopback port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 9000)]
@@ -183,7 +183,7 @@ async fn finish(args: &ListenArgs, ctl: &ControlClient, remote: &Remote) -> anyh
         eprintln!("stopped; removed the push settings of {}", args.app);
     } else {
         eprintln!(
-            "stopped; {} still pushes here (`kefu callback remove {}` stops it)",
+            "stopped; {} still pushes here (`kefu callback remove --app {}` stops it)",
             args.app, args.app
         );
     }

@@ -272,7 +272,7 @@ async fn a_signal_stops_it_and_says_where_pushes_go() {
     assert!(status.success() && removed_status.success());
     assert_eq!(
         left,
-        format!("stopped; {appid} still pushes here (`kefu callback remove {appid}` stops it)")
+        format!("stopped; {appid} still pushes here (`kefu callback remove --app {appid}` stops it)")
     );
     assert_eq!(shown.settings.url, kept.url);
     assert_eq!(said, format!("stopped; removed the push settings of {appid}"));
