@@ -84,7 +84,9 @@ pub(crate) async fn reset(state: &AppState) -> Result<c::ResetDone, ControlError
                 None => None,
             };
             let seeded = match &seed {
-                Some(p) => Some(seed::reapply(tx, p, &limits, now).map_err(ControlError::BadRequest)?),
+                Some(p) => {
+                    Some(seed::reapply(tx, p, &limits, now).map_err(|why| ControlError::Conflict("seed_broken", why))?)
+                }
                 None => None,
             };
             Ok::<_, ControlError>((demo, seeded))
