@@ -246,3 +246,29 @@ async fn serve_with_seed(db: &Path, file: &Path) -> crate::support::CliOutput {
     let file = file.to_str().expect("utf-8 path");
     cli(&["serve", "--listen", "127.0.0.1:0", "--database", &url, "--seed", file]).await
 }
+
+/// Two instances started together on one PostgreSQL schema with one seed:
+/// both start, and both show one world (each kf account made once).
+/// Skipped (passing) without PostgreSQL unless `KEFU_REQUIRE_POSTGRES=1`.
+#[tokio::test]
+async fn two_instances_started_together_with_one_seed_agree() {
+    let Some(schema) = crate::pg::PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url("");
+    let args = ["--seed", EXAMPLE];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Kefu::start_url(&url, &args, &[]));
+        let b = s.spawn(|| Kefu::start_url(&url, &args, &[]));
+        (a.join().expect("instance a"), b.join().expect("instance b"))
+    });
+
+    let seen_by_a = a.control().app_state(SHOP).await.expect("the shop through a");
+    let seen_by_b = b.control().app_state(SHOP).await.expect("the shop through b");
+
+    assert_eq!(seen_by_a, seen_by_b);
+    let ids: Vec<_> = seen_by_a.kf_accounts.iter().map(|k| k.kf_id).collect();
+    assert_eq!(ids, [1001, 1002]);
+    a.kill();
+    b.kill();
+}
