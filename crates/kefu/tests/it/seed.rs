@@ -65,12 +65,14 @@ async fn a_seed_applied_twice_changes_nothing() {
     assert_eq!(after.2["settings"]["url"], "http://127.0.0.1:9/wx");
 }
 
-/// The example applies cleanly: two accounts (one online), four users
-/// (one a visitor), the quota, and the component with its authorization.
+/// The example applies cleanly (named by `KEFU_SEED`): two accounts (one
+/// online), four users (one a visitor), the quota, and the component with
+/// its authorization.
 #[tokio::test]
 async fn the_example_seed_applies_cleanly() {
     // Act
-    let kefu = Kefu::start_with(&["--seed", EXAMPLE]);
+    let (_dir, db) = data_dir();
+    let kefu = Kefu::start_url(&sqlite_url(&db), &[], &[("KEFU_SEED", EXAMPLE)]);
 
     // Assert
     let control = kefu.control();
