@@ -376,6 +376,9 @@ pub struct ResetDone {
     /// of it); absent when the store had none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demo_app: Option<AppInfo>,
+    /// What the seed kefu was started with brought back; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeded: Option<crate::seed::Seeded>,
 }
 
 /// `GET /_kefu/clock` answer.

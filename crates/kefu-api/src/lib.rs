@@ -6,12 +6,13 @@
 //! the XML/JSON bodies kefu pushes to a developer's server and reads back;
 //! [`control_push`] is the control API's side of it (settings, delivery log).
 //! [`traffic`] is the journal of WeChat-side requests, fault rules and the
-//! compatibility report.
+//! compatibility report. [`seed`] is the file `kefu serve --seed` starts from.
 
 pub mod callback;
 pub mod control;
 pub mod control_push;
 pub mod conversation;
 pub mod platform;
+pub mod seed;
 pub mod traffic;
 pub mod wechat;

@@ -45,6 +45,7 @@ mod wx;
 pub use connections::Connections;
 pub use service::clock::load_clock_offset;
 pub use service::demo::{ensure_demo_app, DemoCredentials};
+pub use service::seed::{apply_seed, SeedError, SeedFile};
 pub use state::{AppState, ServerConfig, VirtualClock};
 
 use axum::extract::Request;

@@ -67,6 +67,9 @@ pub(crate) struct ServeArgs {
     /// Host names the control API answers for, besides IP addresses, localhost and WeChat's API hosts (repeatable or comma-separated; `*` for any).
     #[arg(long = "allowed-host", env = "KEFU_ALLOWED_HOSTS", value_delimiter = ',')]
     allowed_hosts: Vec<String>,
+    /// A JSON file declaring apps, kf accounts, followers, push settings and components to create or bring to the declared values at start (and at every reset).
+    #[arg(long, env = "KEFU_SEED")]
+    seed: Option<std::path::PathBuf>,
     #[command(flatten)]
     tls: TlsArgs,
 }
@@ -104,6 +107,18 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(at) = args.frozen_clock {
         kefu_core::clock::check_instant(at).with_context(|| format!("--frozen-clock {at}"))?;
     }
+    let limits = Limits {
+        invite_ttl_secs: args.invite_ttl,
+        max_bindings_per_worker: args.max_worker_bindings,
+        token_daily: args.token_daily_limit,
+        ..Limits::default()
+    };
+    // The seed is checked before the store is opened: a bad file changes nothing.
+    let seed = args
+        .seed
+        .as_deref()
+        .map(|path| kefu_server::SeedFile::load(path, &limits))
+        .transpose()?;
     let url = args.db.parse()?;
     let sqlite = kefu_store::SqliteSettings {
         wal_limit_bytes: args.sqlite_wal_limit_mib.saturating_mul(1 << 20),
@@ -120,12 +135,6 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             VirtualClock::frozen(at, offset)
         }
         None => VirtualClock::real(offset),
-    };
-    let limits = Limits {
-        invite_ttl_secs: args.invite_ttl,
-        max_bindings_per_worker: args.max_worker_bindings,
-        token_daily: args.token_daily_limit,
-        ..Limits::default()
     };
     let state = AppState::new(
         store,
@@ -153,6 +162,9 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let demo = kefu_server::ensure_demo_app(&state)
         .await
         .with_context(|| format!("cannot set up the demo app in {url:?}"))?;
+    if let Some(seeded) = kefu_server::apply_seed(&state, seed.as_ref()).await? {
+        tracing::info!(apps = seeded.apps, components = seeded.components, "seed applied");
+    }
     // The outbox left by an earlier run resumes at once.
     kefu_server::start_pushes(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)

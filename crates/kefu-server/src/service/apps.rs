@@ -136,7 +136,7 @@ pub(super) fn checked_whitelist(list: &[String]) -> CResult<Whitelist> {
 
 /// The app's quota rules after a PATCH: each key must be a documented
 /// endpoint path; `null` removes that path's rule.
-fn patched_quotas(
+pub(super) fn patched_quotas(
     current: &[QuotaRule],
     changes: &std::collections::BTreeMap<String, Option<c::Quota>>,
 ) -> CResult<Vec<QuotaRule>> {

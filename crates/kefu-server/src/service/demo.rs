@@ -4,6 +4,7 @@
 //! start keeps working. `--demo-appid` / `--demo-secret` choose them.
 
 use super::apps::{app_info, new_app};
+use super::seed;
 use crate::error::ControlError;
 use crate::state::AppState;
 use kefu_api::control as c;
@@ -67,34 +68,54 @@ pub async fn ensure_demo_app(state: &AppState) -> Result<c::AppInfo, ControlErro
 
 /// `POST /_kefu/reset`: wipes every app, token, account and follower, puts
 /// the virtual clock back to real time, and brings the demo app back with
-/// the same appid and secret (and nothing else of it); answers what it
-/// brought back.
+/// the same appid and secret (and nothing else of it), then, in the same
+/// transaction, the world of the seed kefu was started with; answers what
+/// it brought back.
 pub(crate) async fn reset(state: &AppState) -> Result<c::ResetDone, ControlError> {
-    let now = state.now();
-    let demo = state
+    let (now, limits) = (state.now(), state.config.limits);
+    let seed = seed::kept(state).await?;
+    let (demo, seeded) = state
         .store
         .write(move |tx| {
             let kept = demo_of(tx)?;
             tx.wipe()?;
-            let Some(old) = kept else { return Ok(None) };
-            let app = App {
-                created_at: now,
-                ..fresh(&DemoCredentials::default(), now)?
+            let demo = match kept {
+                Some(old) => Some(demo_again(tx, old, now)?),
+                None => None,
             };
-            let app = App {
-                appid: old.appid,
-                secret: old.secret,
-                original_id: old.original_id,
-                ..app
+            let seeded = match &seed {
+                Some(p) => {
+                    Some(seed::reapply(tx, p, &limits, now).map_err(|why| ControlError::Conflict("seed_broken", why))?)
+                }
+                None => None,
             };
-            tx.put_app(&app)?;
-            tx.set_meta(DEMO_APPID, app.appid.as_str())?;
-            Ok::<_, ControlError>(Some(app_info(&app)))
+            Ok::<_, ControlError>((demo, seeded))
         })
         .await?;
-    state.credentials.invalidate();
     state.clock.set_offset(0);
-    Ok(c::ResetDone { demo_app: demo })
+    let callbacks = seeded.as_ref().map(|(_, cbs)| cbs.as_slice()).unwrap_or_default();
+    seed::after_commit(state, callbacks);
+    Ok(c::ResetDone {
+        demo_app: demo,
+        seeded: seeded.map(|(counts, _)| counts),
+    })
+}
+
+/// The demo app made again with its old appid, secret and `gh_` id.
+fn demo_again(tx: &mut dyn Tx, old: App, now: Timestamp) -> Result<c::AppInfo, ControlError> {
+    let app = App {
+        created_at: now,
+        ..fresh(&DemoCredentials::default(), now)?
+    };
+    let app = App {
+        appid: old.appid,
+        secret: old.secret,
+        original_id: old.original_id,
+        ..app
+    };
+    tx.put_app(&app)?;
+    tx.set_meta(DEMO_APPID, app.appid.as_str())?;
+    Ok(app_info(&app))
 }
 
 fn demo_of(tx: &mut dyn Tx) -> Result<Option<App>, StoreError> {

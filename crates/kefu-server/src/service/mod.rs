@@ -15,6 +15,7 @@ pub(crate) mod outbox;
 pub(crate) mod platform;
 pub(crate) mod push_settings;
 pub(crate) mod replies;
+pub(crate) mod seed;
 pub(crate) mod sessions;
 pub(crate) mod tokens;
 pub(crate) mod workers;

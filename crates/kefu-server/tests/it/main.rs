@@ -31,6 +31,7 @@ mod push_delivery;
 mod pushes;
 mod races;
 mod records;
+mod seeding;
 mod send;
 mod session_control;
 mod sessions;

@@ -16,6 +16,7 @@ mod outage;
 use kefu_test_support as pg;
 mod push_cli;
 mod push_durability;
+mod seed;
 // The developer's server the server's push tests use (not every answer it
 // can give is used here).
 #[allow(dead_code)]

@@ -20,8 +20,9 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Environment variables the binary reads; removed so the host's settings
 /// cannot leak into a test.
-pub const KEFU_ENV: [&str; 23] = [
+pub const KEFU_ENV: [&str; 24] = [
     "KEFU_APP",
+    "KEFU_SEED",
     "KEFU_DEMO_APPID",
     "KEFU_DEMO_SECRET",
     "KEFU_HEADER_TIMEOUT",
