@@ -30,6 +30,9 @@ use traffic::{FaultCmd, JournalArgs};
 pub(crate) struct Args {
     #[command(subcommand)]
     command: Command,
+    /// Where client commands find kefu (before or after the command).
+    #[command(flatten)]
+    remote: Remote,
     /// How log lines are written to stderr: `text`, or `json` (one object a line).
     #[arg(long, global = true, env = "KEFU_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -64,8 +67,6 @@ enum Command {
     App {
         #[command(subcommand)]
         action: AppCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// A WeChat user follows an app.
     #[command(after_help = "Example:\n  kefu follow --app wx0123456789abcdef --openid o_alice")]
@@ -76,8 +77,6 @@ enum Command {
         /// The follower's openid (generated when absent).
         #[arg(long)]
         openid: Option<String>,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// The invited WeChat user answers an invitation.
     #[command(after_help = "Example:\n  kefu invite accept --app wx0123456789abcdef kf1@kefu_demo")]
@@ -90,16 +89,12 @@ enum Command {
         app: String,
         /// The kf account (`prefix@wechat_id`).
         kf_account: String,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// What a follower does: write, follow again or unfollow, scan, click; and what they received.
     #[command(after_help = "Example:\n  kefu fan event --app wx0123456789abcdef o_alice CLICK --key MENU_HELP")]
     Fan {
         #[command(subcommand)]
         action: FanCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// A follower waits for customer service (for one kf account, if named).
     #[command(after_help = "Example:\n  kefu waitcase --app wx0123456789abcdef o_alice --kf kf1@kefu_demo")]
@@ -109,16 +104,12 @@ enum Command {
         /// The kf account the follower is handed to.
         #[arg(long, value_name = "ACCOUNT")]
         kf: Option<String>,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// The bound worker in the kf client: log in or out, accept, reply, transfer, close.
     #[command(after_help = "Example:\n  kefu worker accept --app wx0123456789abcdef kf1@kefu_demo")]
     Worker {
         #[command(subcommand)]
         action: WorkerCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Third-party platforms: create, show, push a ticket, authorize, revoke.
     #[command(
@@ -127,24 +118,18 @@ enum Command {
     Component {
         #[command(subcommand)]
         action: ComponentCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Pushes to the developer's server: set, show, remove.
     #[command(after_help = "Example:\n  kefu callback show --app wx0123456789abcdef")]
     Callback {
         #[command(subcommand)]
         action: CallbackCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Receive an app's pushes here: a local server that checks, opens, prints and answers each.
     #[command(after_help = listen::EXAMPLE)]
     Listen {
         #[command(flatten)]
         args: listen::ListenArgs,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// An app's delivery log, newest first.
     #[command(after_help = "Example:\n  kefu deliveries --app wx0123456789abcdef --limit 10")]
@@ -158,24 +143,18 @@ enum Command {
         /// At most this many entries (default 100).
         #[arg(long, value_name = "N")]
         limit: Option<u32>,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// The requests the WeChat-side API answered, oldest first (one line each).
     #[command(after_help = "Example:\n  kefu journal --app wx0123456789abcdef --follow")]
     Journal {
         #[command(flatten)]
         args: JournalArgs,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Fault rules that make WeChat fail on purpose: add, list, clear.
     #[command(after_help = "Example:\n  kefu fault list")]
     Fault {
         #[command(subcommand)]
         action: FaultCmd,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// What real WeChat would have answered differently, by rule.
     #[command(after_help = "Example:\n  kefu compat --app wx0123456789abcdef")]
@@ -183,8 +162,6 @@ enum Command {
         /// Only requests of this app.
         #[arg(long = "app", value_name = "APPID")]
         appid: Option<String>,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Mark a WeChat ID as non-existent (`inviteworker` then answers 65409), or existing again.
     #[command(after_help = "Example:\n  kefu wechat-user ghost_user --exists false")]
@@ -194,23 +171,16 @@ enum Command {
         /// `false` makes `inviteworker` answer 65409 for it; `true` makes it exist again.
         #[arg(long, action = clap::ArgAction::Set, required = true)]
         exists: bool,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Show the virtual clock, or move it forward by SECONDS.
     #[command(after_help = "Example:\n  kefu clock 3600")]
     Clock {
         /// Seconds to advance.
         advance: Option<i64>,
-        #[command(flatten)]
-        remote: Remote,
     },
     /// Wipe all state.
     #[command(after_help = "Example:\n  kefu reset")]
-    Reset {
-        #[command(flatten)]
-        remote: Remote,
-    },
+    Reset,
     /// Get an access token for an app (as an SDK would).
     #[command(
         after_help = "Example:\n  kefu token --app wx0123456789abcdef --secret 0123456789abcdef0123456789abcdef"
@@ -222,43 +192,36 @@ enum Command {
         /// The app's secret.
         #[arg(long)]
         secret: Secret,
-        #[command(flatten)]
-        remote: Remote,
     },
 }
 
 /// Runs one command.
 pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
+    let remote = args.remote;
     match args.command {
         Command::Serve(a) => serve::serve(a).await,
         Command::Migrate(db) => serve::migrate(&db),
         Command::Ca { pem, ca } => https::ca(&ca, pem),
-        Command::App { action, remote } => app::app(action, &remote).await,
-        Command::Follow { app, openid, remote } => conversation::follow(&app, openid.as_deref(), &remote).await,
+        Command::App { action } => app::app(action, &remote).await,
+        Command::Follow { app, openid } => conversation::follow(&app, openid.as_deref(), &remote).await,
         Command::Invite {
             answer,
             app,
             kf_account,
-            remote,
         } => conversation::invite(&app, &kf_account, answer == "accept", &remote).await,
-        Command::Fan { action, remote } => conversation::fan(action, &remote).await,
-        Command::Waitcase { fan, kf, remote } => conversation::waitcase(fan, kf, &remote).await,
-        Command::Worker { action, remote } => conversation::worker(action, &remote).await,
-        Command::Component { action, remote } => platform::component(action, &remote).await,
-        Command::Callback { action, remote } => push::callback(action, &remote).await,
-        Command::Listen { args, remote } => listen::listen(args, &remote).await,
-        Command::Deliveries {
-            appid,
-            before,
-            limit,
-            remote,
-        } => push::deliveries(&appid, before, limit, &remote).await,
-        Command::Journal { args, remote } => traffic::journal(args, &remote).await,
-        Command::Fault { action, remote } => traffic::fault(action, &remote).await,
-        Command::Compat { appid, remote } => traffic::compat(appid.as_deref(), &remote).await,
-        Command::WechatUser { wx, exists, remote } => harness::wechat_user(&wx, exists, &remote).await,
-        Command::Clock { advance, remote } => harness::clock(advance, &remote).await,
-        Command::Reset { remote } => harness::reset(&remote).await,
-        Command::Token { app, secret, remote } => harness::token(&app, secret.expose(), &remote).await,
+        Command::Fan { action } => conversation::fan(action, &remote).await,
+        Command::Waitcase { fan, kf } => conversation::waitcase(fan, kf, &remote).await,
+        Command::Worker { action } => conversation::worker(action, &remote).await,
+        Command::Component { action } => platform::component(action, &remote).await,
+        Command::Callback { action } => push::callback(action, &remote).await,
+        Command::Listen { args } => listen::listen(args, &remote).await,
+        Command::Deliveries { appid, before, limit } => push::deliveries(&appid, before, limit, &remote).await,
+        Command::Journal { args } => traffic::journal(args, &remote).await,
+        Command::Fault { action } => traffic::fault(action, &remote).await,
+        Command::Compat { appid } => traffic::compat(appid.as_deref(), &remote).await,
+        Command::WechatUser { wx, exists } => harness::wechat_user(&wx, exists, &remote).await,
+        Command::Clock { advance } => harness::clock(advance, &remote).await,
+        Command::Reset => harness::reset(&remote).await,
+        Command::Token { app, secret } => harness::token(&app, secret.expose(), &remote).await,
     }
 }

@@ -69,3 +69,17 @@ async fn wechat_user_needs_exists_spelled_out() {
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stderr.contains("--exists <EXISTS>"), "{out:?}");
 }
+
+/// `--server` (and the other global options) work before the command as
+/// well as after it.
+#[tokio::test]
+async fn global_options_go_before_or_after_the_command() {
+    let server = nobody_listening();
+    let before = cli(&["--server", &server, "clock"]).await;
+    let after = cli(&["clock", "--server", &server]).await;
+    for out in [&before, &after] {
+        assert_eq!(out.code, Some(1), "{out:?}");
+        let expected = format!("kefu: cannot connect to {server} (is `kefu serve` running?): ");
+        assert!(out.stderr.starts_with(&expected), "{out:?}");
+    }
+}
