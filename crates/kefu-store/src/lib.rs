@@ -18,12 +18,14 @@
 
 mod claim;
 pub mod codec;
+pub mod document;
 mod error;
 mod job;
 mod measure;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod state;
 mod store;
 mod tx;
 mod url;
@@ -32,6 +34,8 @@ pub use error::StoreError;
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
 pub use sqlite::SqliteSettings;
 pub use store::{Store, PROBE_KEY};
+pub use document::{Document, DocumentError};
+pub use state::{SnapshotInfo, StateTx};
 pub use tx::{CallbackTx, ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;
 

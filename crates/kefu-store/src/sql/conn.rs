@@ -35,6 +35,9 @@ pub(crate) trait Conn {
     /// (PostgreSQL does it in one statement with an array, which SQLite
     /// does not have.)
     fn mark_claimed(&mut self, owner: &str, ids: &[i64]) -> R<()>;
+    /// After an import: the next generated id of every table that generates
+    /// them (queue, messages, outbox, deliveries) is one past its largest.
+    fn restart_ids(&mut self) -> R<()>;
 }
 
 /// A statement's text in PostgreSQL's dialect (`$1` placeholders), and the

@@ -21,6 +21,7 @@ mod rows;
 mod callback;
 mod conversation;
 mod platform;
+mod state;
 mod tx;
 
 pub(crate) use conn::{Conn, Param, Row, Sql, Value};

@@ -93,6 +93,16 @@ impl Conn for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    /// `INTEGER PRIMARY KEY` tables take one past the largest id by
+    /// themselves; the `AUTOINCREMENT` ones remember theirs in
+    /// `sqlite_sequence`.
+    fn restart_ids(&mut self) -> R<()> {
+        self.batch(
+            "UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM outbox), 0) WHERE name = 'outbox';
+             UPDATE sqlite_sequence SET seq = COALESCE((SELECT MAX(id) FROM deliveries), 0) WHERE name = 'deliveries';",
+        )
+    }
 }
 
 impl ToSql for Value<'_> {
