@@ -13,5 +13,6 @@ pub mod control;
 pub mod control_push;
 pub mod conversation;
 pub mod platform;
+pub mod snapshot;
 pub mod traffic;
 pub mod wechat;

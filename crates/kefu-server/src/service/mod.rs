@@ -16,6 +16,7 @@ pub(crate) mod platform;
 pub(crate) mod push_settings;
 pub(crate) mod replies;
 pub(crate) mod sessions;
+pub(crate) mod snapshots;
 pub(crate) mod tokens;
 pub(crate) mod workers;
 

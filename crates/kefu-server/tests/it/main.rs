@@ -34,6 +34,7 @@ mod records;
 mod send;
 mod session_control;
 mod sessions;
+mod snapshots;
 mod tls;
 mod tokens;
 mod typing;
