@@ -94,7 +94,9 @@ impl Document {
     /// format or version, an unknown table or column, a missing non-null
     /// column, a value of the wrong type and two rows with one primary key.
     pub fn from_json(doc: &Value) -> Result<Document, DocumentError> {
-        let doc = doc.as_object().ok_or_else(|| bad("the document is not a JSON object"))?;
+        let doc = doc
+            .as_object()
+            .ok_or_else(|| bad("the document is not a JSON object"))?;
         if doc.get("format").and_then(Value::as_str) != Some(FORMAT) {
             return Err(bad(format!("format: expected \"{FORMAT}\"")));
         }
@@ -142,7 +144,9 @@ fn row_json(row: &[Cell], table: &Table) -> Value {
 
 fn table_rows(rows: &Value, table: &Table) -> Result<Vec<Vec<Cell>>, DocumentError> {
     let name = table.name;
-    let rows = rows.as_array().ok_or_else(|| bad(format!("tables.{name}: expected an array of rows")))?;
+    let rows = rows
+        .as_array()
+        .ok_or_else(|| bad(format!("tables.{name}: expected an array of rows")))?;
     let mut parsed = rows
         .iter()
         .enumerate()
@@ -219,7 +223,13 @@ pub(crate) const TABLES: &[Table] = &[
     t(
         "counters",
         2,
-        &[("appid", Text), ("key", Text), ("window_start", Int), ("count", Int), ("last_at", Int)],
+        &[
+            ("appid", Text),
+            ("key", Text),
+            ("window_start", Int),
+            ("count", Int),
+            ("last_at", Int),
+        ],
     ),
     t(
         "kf_accounts",
@@ -240,7 +250,12 @@ pub(crate) const TABLES: &[Table] = &[
     t(
         "headimgs",
         2,
-        &[("appid", Text), ("kf_account", Text), ("content_type", Text), ("data", Bytes)],
+        &[
+            ("appid", Text),
+            ("kf_account", Text),
+            ("content_type", Text),
+            ("data", Bytes),
+        ],
     ),
     t("wechat_users", 1, &[("wx", Text), ("invalid", Bool)]),
     t(
@@ -263,7 +278,13 @@ pub(crate) const TABLES: &[Table] = &[
     t(
         "sessions",
         2,
-        &[("appid", Text), ("openid", Text), ("kf_account", Text), ("created_at", Int), ("last_msg_at", Int)],
+        &[
+            ("appid", Text),
+            ("openid", Text),
+            ("kf_account", Text),
+            ("created_at", Int),
+            ("last_msg_at", Int),
+        ],
     ),
     t(
         "waitcases",
@@ -295,9 +316,18 @@ pub(crate) const TABLES: &[Table] = &[
     t(
         "components",
         1,
-        &[("component_appid", Text), ("secret", Text), ("ip_whitelist", Text), ("created_at", Int)],
+        &[
+            ("component_appid", Text),
+            ("secret", Text),
+            ("ip_whitelist", Text),
+            ("created_at", Int),
+        ],
     ),
-    t("tickets", 1, &[("ticket", Text), ("component_appid", Text), ("issued_at", Int)]),
+    t(
+        "tickets",
+        1,
+        &[("ticket", Text), ("component_appid", Text), ("issued_at", Int)],
+    ),
     t(
         "authorizations",
         2,

@@ -30,12 +30,12 @@ mod store;
 mod tx;
 mod url;
 
+pub use document::{Document, DocumentError};
 pub use error::StoreError;
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
 pub use sqlite::SqliteSettings;
-pub use store::{Store, PROBE_KEY};
-pub use document::{Document, DocumentError};
 pub use state::{SnapshotInfo, StateTx};
+pub use store::{Store, PROBE_KEY};
 pub use tx::{CallbackTx, ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;
 

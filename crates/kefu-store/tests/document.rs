@@ -22,7 +22,10 @@ fn wechat_user(wx: Value, invalid: Value) -> Value {
 #[test]
 fn the_envelope_is_checked() {
     assert_eq!(refused(json!([])), "the document is not a JSON object");
-    assert_eq!(refused(json!({"version": 1, "tables": {}})), "format: expected \"kefu-export\"");
+    assert_eq!(
+        refused(json!({"version": 1, "tables": {}})),
+        "format: expected \"kefu-export\""
+    );
     assert_eq!(
         refused(json!({"format": "kefu-export", "version": 2, "tables": {}})),
         "version: expected 1"
@@ -31,8 +34,14 @@ fn the_envelope_is_checked() {
         refused(json!({"format": "kefu-export", "version": 1})),
         "tables: expected an object of tables"
     );
-    assert_eq!(refused(with_tables(json!({"users": []}))), "tables.users: no such table");
-    assert_eq!(refused(with_tables(json!({"apps": {}}))), "tables.apps: expected an array of rows");
+    assert_eq!(
+        refused(with_tables(json!({"users": []}))),
+        "tables.users: no such table"
+    );
+    assert_eq!(
+        refused(with_tables(json!({"apps": {}}))),
+        "tables.apps: expected an array of rows"
+    );
 }
 
 #[test]
@@ -70,7 +79,10 @@ fn rows_and_values_are_checked_by_place() {
 
 #[test]
 fn a_left_out_table_is_empty_and_rows_come_back_in_key_order() {
-    let rows = json!([wechat_user(json!("b"), json!(false)), wechat_user(json!("a"), json!(true))]);
+    let rows = json!([
+        wechat_user(json!("b"), json!(false)),
+        wechat_user(json!("a"), json!(true))
+    ]);
     let doc = Document::from_json(&with_tables(json!({ "wechat_users": rows }))).unwrap();
     assert_eq!(doc.rows(), 2);
     let json = doc.to_json();

@@ -42,7 +42,9 @@ fn big() -> Value {
 
 async fn restore(store: &dyn Store, name: &'static str) -> usize {
     let job = move |tx: &mut dyn Tx| {
-        let text = tx.snapshot(name)?.ok_or_else(|| StoreError::Corrupt("no snapshot".into()))?;
+        let text = tx
+            .snapshot(name)?
+            .ok_or_else(|| StoreError::Corrupt("no snapshot".into()))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let doc = Document::from_json(&value).map_err(|e| StoreError::Corrupt(e.0))?;
         tx.import_state(&doc)?;

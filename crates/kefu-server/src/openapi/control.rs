@@ -298,20 +298,32 @@ fn rows() -> Vec<Row> {
         )
         .ok(json::<c::ResetDone>)
         .errors(&[500]),
-        row(Get, "/_kefu/export", "The whole state as one document").ok(state_document).errors(&[500]),
-        row(Post, "/_kefu/import", "Replace the whole state with a document's, all or nothing")
-            .body(state_document)
-            .ok(json::<sn::Imported>)
-            .errors(&[400, 500]),
-        row(Get, "/_kefu/snapshots", "List the snapshots, by name").ok(list::<sn::SnapshotInfo>).errors(&[500]),
+        row(Get, "/_kefu/export", "The whole state as one document")
+            .ok(state_document)
+            .errors(&[500]),
+        row(
+            Post,
+            "/_kefu/import",
+            "Replace the whole state with a document's, all or nothing",
+        )
+        .body(state_document)
+        .ok(json::<sn::Imported>)
+        .errors(&[400, 500]),
+        row(Get, "/_kefu/snapshots", "List the snapshots, by name")
+            .ok(list::<sn::SnapshotInfo>)
+            .errors(&[500]),
         row(Post, "/_kefu/snapshots", "Save the whole state under a name")
             .body(json::<sn::SaveSnapshot>)
             .created(json::<sn::SnapshotInfo>)
             .errors(&[400, 500]),
         row(Delete, "/_kefu/snapshots/{name}", "Delete a snapshot").errors(&[404, 500]),
-        row(Post, "/_kefu/snapshots/{name}/restore", "Replace the whole state with a snapshot's, all or nothing")
-            .ok(json::<sn::Imported>)
-            .errors(&[404, 500]),
+        row(
+            Post,
+            "/_kefu/snapshots/{name}/restore",
+            "Replace the whole state with a snapshot's, all or nothing",
+        )
+        .ok(json::<sn::Imported>)
+        .errors(&[404, 500]),
         journal_list
             .query(q_number("limit", "At most this many entries, 1-1000 (default 100)."))
             .ok(list::<t::JournalEntry>)

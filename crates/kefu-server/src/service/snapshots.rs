@@ -12,7 +12,10 @@ use serde_json::Value;
 
 /// The whole state as one document.
 pub(crate) async fn export(state: &AppState) -> Result<Value, ControlError> {
-    let doc = state.store.read(|tx| tx.export_state().map_err(ControlError::from)).await?;
+    let doc = state
+        .store
+        .read(|tx| tx.export_state().map_err(ControlError::from))
+        .await?;
     Ok(doc.to_json())
 }
 
@@ -70,7 +73,10 @@ fn restore_in(tx: &mut dyn Tx, name: &str) -> Result<(usize, i64), ControlError>
 
 /// Every snapshot, by name.
 pub(crate) async fn list(state: &AppState) -> Result<Vec<s::SnapshotInfo>, ControlError> {
-    let all = state.store.read(|tx| tx.snapshots().map_err(ControlError::from)).await?;
+    let all = state
+        .store
+        .read(|tx| tx.snapshots().map_err(ControlError::from))
+        .await?;
     let info = |i: kefu_store::SnapshotInfo| s::SnapshotInfo {
         name: i.name,
         created_at: i.created_at.0,
@@ -103,8 +109,7 @@ fn imported(rows: usize) -> s::Imported {
 
 /// A name is 1 to 64 of `A-Z a-z 0-9 . _ -`.
 fn check_name(name: &str) -> Result<(), ControlError> {
-    let ok = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let ok = (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     ok.then_some(())
         .ok_or_else(|| ControlError::BadRequest("name: 1 to 64 of A-Z a-z 0-9 . _ -".into()))
 }

@@ -13,7 +13,9 @@ async fn export(app: &TestApp) -> String {
 }
 
 async fn import(app: &TestApp, doc: &str) -> (u16, Value) {
-    let r = app.send("POST", "/_kefu/import", doc.to_owned(), Some("application/json")).await;
+    let r = app
+        .send("POST", "/_kefu/import", doc.to_owned(), Some("application/json"))
+        .await;
     (r.status, r.json())
 }
 
@@ -34,7 +36,10 @@ async fn export_import_export_gives_the_same_bytes_and_the_state_back() {
     busy(&app).await;
     let before = export(&app).await;
     let doc: Value = serde_json::from_str(&before).unwrap();
-    assert_eq!((doc["format"].as_str(), doc["version"].as_u64()), (Some("kefu-export"), Some(1)));
+    assert_eq!(
+        (doc["format"].as_str(), doc["version"].as_u64()),
+        (Some("kefu-export"), Some(1))
+    );
     assert_eq!(doc["tables"]["sessions"].as_array().map(Vec::len), Some(1));
     let state = app.snapshot().await;
 
@@ -59,7 +64,12 @@ async fn an_import_drops_the_cached_credentials_of_the_old_state() {
     doc["tables"]["current_tokens"] = json!([]);
     let (status, answer) = import(&app, &doc.to_string()).await;
     assert_eq!(status, 200, "{answer}");
-    let r = app.wx("/customservice/kfaccount/add", json!({"kf_account": "x@test", "nickname": "x"})).await;
+    let r = app
+        .wx(
+            "/customservice/kfaccount/add",
+            json!({"kf_account": "x@test", "nickname": "x"}),
+        )
+        .await;
     assert_eq!(r.json()["errcode"], 40014, "{}", r.body);
 }
 
@@ -80,7 +90,10 @@ async fn a_malformed_import_is_refused_naming_the_place_and_changes_nothing() {
     let (status, answer) = import(&app, r#"{"format": "kefu-export", "version": 9, "tables": {}}"#).await;
     assert_eq!((status, answer["message"].as_str()), (400, Some("version: expected 1")));
     let (status, answer) = import(&app, "").await;
-    assert_eq!((status, answer["message"].as_str()), (400, Some("format: expected \"kefu-export\"")));
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (400, Some("format: expected \"kefu-export\""))
+    );
     assert_eq!(export(&app).await, before);
 }
 
@@ -97,10 +110,17 @@ async fn snapshots_are_saved_listed_restored_and_deleted() {
     app.advance(60).await;
     app.control("POST", "/_kefu/snapshots", json!({"name": "later"})).await;
     let listed = app.control("GET", "/_kefu/snapshots", Value::Null).await;
-    let names: Vec<&str> = listed.as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
     assert_eq!(names, ["base-1", "later"]);
 
-    let restored = app.control("POST", "/_kefu/snapshots/base-1/restore", Value::Null).await;
+    let restored = app
+        .control("POST", "/_kefu/snapshots/base-1/restore", Value::Null)
+        .await;
     assert!(restored["rows"].as_u64() > Some(5), "{restored}");
     assert_eq!(export(&app).await, saved);
     assert_eq!(app.control("GET", "/_kefu/clock", Value::Null).await["offset"], 90);
@@ -110,7 +130,10 @@ async fn snapshots_are_saved_listed_restored_and_deleted() {
 
     app.control("DELETE", "/_kefu/snapshots/later", Value::Null).await;
     let not_found = json!({"error": "snapshot_not_found", "message": "snapshot not found"});
-    for (method, path) in [("DELETE", "/_kefu/snapshots/later"), ("POST", "/_kefu/snapshots/later/restore")] {
+    for (method, path) in [
+        ("DELETE", "/_kefu/snapshots/later"),
+        ("POST", "/_kefu/snapshots/later/restore"),
+    ] {
         let r = app.send(method, path, "", None).await;
         assert_eq!((r.status, r.json()), (404, not_found.clone()), "{method} {path}");
     }
@@ -122,7 +145,12 @@ async fn a_snapshot_name_is_checked() {
     let long = "x".repeat(65);
     for name in ["", "a/b", "ä", long.as_str()] {
         let r = app
-            .send("POST", "/_kefu/snapshots", json!({"name": name}).to_string(), Some("application/json"))
+            .send(
+                "POST",
+                "/_kefu/snapshots",
+                json!({"name": name}).to_string(),
+                Some("application/json"),
+            )
             .await;
         assert_eq!(r.status, 400, "{name}");
         assert_eq!(r.json()["message"], "name: 1 to 64 of A-Z a-z 0-9 . _ -");

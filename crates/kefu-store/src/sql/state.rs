@@ -64,7 +64,9 @@ fn read_cell(row: &impl Row, i: usize, kind: Kind) -> R<Cell> {
 fn read_table<C: Conn>(c: &mut C, table: &Table, sql: &'static Sql) -> R<Vec<Vec<Cell>>> {
     let decode = |row: &C::Row<'_>| {
         let cells = table.columns.iter().enumerate();
-        cells.map(|(i, (_, kind))| read_cell(row, i, *kind)).collect::<R<Vec<Cell>>>()
+        cells
+            .map(|(i, (_, kind))| read_cell(row, i, *kind))
+            .collect::<R<Vec<Cell>>>()
     };
     let mut rows = c.all(sql, &[], decode)?;
     if table.name == "meta" {

@@ -11,6 +11,7 @@ mod output;
 mod platform;
 mod push;
 mod remote;
+mod snapshot;
 mod traffic;
 
 use crate::https::{self, CaArgs};
@@ -22,6 +23,7 @@ use conversation::{FanAt, FanCmd, WorkerCmd};
 use platform::ComponentCmd;
 use push::CallbackCmd;
 use remote::Remote;
+use snapshot::SnapshotCmd;
 use traffic::{FaultCmd, JournalArgs};
 
 /// A WeChat-compatible customer-service (kf) API server.
@@ -190,6 +192,28 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
+    /// Print the whole state as one JSON document (or write it to FILE).
+    Export {
+        /// Write the document here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Replace the whole state with a document's (`-` reads stdin); all or nothing.
+    Import {
+        /// The document, as `kefu export` wrote it.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Save, restore, list or delete named snapshots of the whole state.
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
     /// Get an access token for an app (as an SDK would).
     Token {
         /// The app.
@@ -235,6 +259,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         Command::WechatUser { wx, exists, remote } => harness::wechat_user(&wx, exists, &remote).await,
         Command::Clock { advance, remote } => harness::clock(advance, &remote).await,
         Command::Reset { remote } => harness::reset(&remote).await,
+        Command::Export { output, remote } => snapshot::export(output.as_deref(), &remote).await,
+        Command::Import { file, remote } => snapshot::import(&file, &remote).await,
+        Command::Snapshot { action, remote } => snapshot::snapshot(action, &remote).await,
         Command::Token { app, secret, remote } => harness::token(&app, secret.expose(), &remote).await,
     }
 }

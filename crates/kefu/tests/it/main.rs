@@ -21,6 +21,7 @@ mod push_durability;
 #[allow(dead_code)]
 #[path = "../../../kefu-server/tests/it/receiver.rs"]
 mod receiver;
+mod snapshots;
 mod sqlite_faults;
 mod startup;
 mod support;
