@@ -1,6 +1,6 @@
 //! The control API's whole-state calls: `export` and `import` move the
 //! state as one JSON document (free-form here: its tables follow the
-//! store's), and named snapshots keep such documents in the store.
+//! store's), and named snapshots keep copies of the state in the store.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,8 @@ pub struct SnapshotInfo {
     pub name: String,
     /// When it was saved (unix seconds, virtual clock).
     pub created_at: i64,
-    /// Its document's length in characters.
-    pub size: u64,
+    /// Rows it holds, every table together.
+    pub rows: u64,
 }
 
 /// What an import or a restore wrote.

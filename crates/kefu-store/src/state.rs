@@ -1,8 +1,10 @@
 //! The whole state at once: export, import, and named snapshots kept in the
-//! database itself ([`StateTx`]). A snapshot is an export document stored in
-//! one row, so saving one is one transaction and restoring one (an import)
-//! is another: a crash leaves the old state or the new one, and never loses
-//! the snapshot being restored from.
+//! database itself ([`StateTx`]). A snapshot is a copy of every exported row
+//! in the `snap_<table>` tables: saving one is one transaction of copies and
+//! restoring one another, so a crash leaves the old state or the new one,
+//! and never loses the snapshot being restored from. A restore writes only
+//! the rows that differ, so restoring before every test of a suite costs
+//! what the test changed, not the size of the state.
 
 use crate::document::Document;
 use crate::error::StoreError;
@@ -17,8 +19,8 @@ pub struct SnapshotInfo {
     pub name: String,
     /// When it was saved (virtual clock).
     pub created_at: Timestamp,
-    /// Its document's length in characters.
-    pub size: u64,
+    /// Rows it holds, every table together.
+    pub rows: u64,
 }
 
 /// Reads and replaces the whole state, and keeps snapshots of it.
@@ -29,10 +31,13 @@ pub trait StateTx {
     /// and heartbeats stay), and restarts generated ids after the largest
     /// imported one.
     fn import_state(&mut self, doc: &Document) -> R<()>;
-    /// Saves (or replaces) a snapshot's document.
-    fn put_snapshot(&mut self, name: &str, document: &str, created_at: Timestamp) -> R<()>;
-    /// A snapshot's document.
-    fn snapshot(&mut self, name: &str) -> R<Option<String>>;
+    /// Saves (or replaces) snapshot `name` of every exported table.
+    fn save_snapshot(&mut self, name: &str, created_at: Timestamp) -> R<SnapshotInfo>;
+    /// Makes every exported table hold snapshot `name`'s rows exactly
+    /// (deleting the rows that differ, copying back the missing ones), and
+    /// restarts generated ids; the snapshot's rows, or `None` when there is
+    /// no such snapshot (and nothing changed).
+    fn restore_snapshot(&mut self, name: &str) -> R<Option<u64>>;
     /// Every snapshot, by name.
     fn snapshots(&mut self) -> R<Vec<SnapshotInfo>>;
     /// Deletes a snapshot; whether there was one.

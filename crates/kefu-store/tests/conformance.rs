@@ -499,5 +499,5 @@ conformance!(sqlite, postgres:
     racing_claims_from_two_stores_share_out_every_push_once,
     export_import_export_gives_the_same_document,
     import_replaces_everything_but_snapshots_and_restarts_ids,
-    snapshots_are_saved_listed_replaced_and_deleted,
+    snapshots_are_saved_listed_restored_and_deleted,
 );

@@ -3,7 +3,7 @@
 //! followers and 10 000 chat records. Ignored by default; run with
 //! `cargo test --release -p kefu-store --test restore_bench -- --ignored --nocapture`.
 
-use kefu_store::{Document, Store, StoreError, Tx};
+use kefu_store::{Document, Store, Tx};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,16 @@ fn record(i: usize) -> Value {
            "text": format!("reply number {i}"), "detail": format!("{{\"content\":\"reply number {i}\"}}"), "time": 6})
 }
 
+/// `big()` after a test: two followers gone, one added, a record changed.
+fn changed() -> Value {
+    let mut doc = big();
+    let fans = doc["tables"]["fans"].as_array_mut().unwrap();
+    fans.truncate(9_998);
+    fans.push(fan(20_000));
+    doc["tables"]["messages"][5]["text"] = json!("changed");
+    doc
+}
+
 fn big() -> Value {
     json!({"format": "kefu-export", "version": 1, "tables": {
         "apps": (0..10).map(app).collect::<Vec<_>>(),
@@ -40,17 +50,11 @@ fn big() -> Value {
     }})
 }
 
-async fn restore(store: &dyn Store, name: &'static str) -> usize {
-    let job = move |tx: &mut dyn Tx| {
-        let text = tx
-            .snapshot(name)?
-            .ok_or_else(|| StoreError::Corrupt("no snapshot".into()))?;
-        let value: Value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let doc = Document::from_json(&value).map_err(|e| StoreError::Corrupt(e.0))?;
-        tx.import_state(&doc)?;
-        Ok::<_, StoreError>(doc.rows())
-    };
-    store.write(job).await.unwrap()
+async fn restore(store: &dyn Store, name: &'static str) -> Option<u64> {
+    store
+        .write(move |tx: &mut dyn Tx| tx.restore_snapshot(name))
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,24 +64,32 @@ async fn restoring_a_large_snapshot() {
     let store: std::sync::Arc<dyn Store> =
         std::sync::Arc::new(kefu_store::sqlite::SqliteStore::open(&dir.path().join("kefu.db")).unwrap());
     let doc = Document::from_json(&big()).unwrap();
-    let text = doc.to_json().to_string();
-    let bytes = text.len();
     store
         .write(move |tx: &mut dyn Tx| {
             tx.import_state(&doc)?;
-            tx.put_snapshot("big", &text, kefu_core::Timestamp(1))
+            tx.save_snapshot("big", kefu_core::Timestamp(1))
         })
         .await
         .unwrap();
+    let changed = Document::from_json(&changed()).unwrap();
     let mut times: Vec<Duration> = Vec::new();
+    let mut unchanged: Vec<Duration> = Vec::new();
     for _ in 0..10 {
+        // What a test might have done: a few rows changed, added, deleted.
+        let doc = changed.clone();
+        store.write(move |tx: &mut dyn Tx| tx.import_state(&doc)).await.unwrap();
         let start = Instant::now();
         let rows = restore(&*store, "big").await;
         times.push(start.elapsed());
-        assert_eq!(rows, 21_010);
+        assert_eq!(rows, Some(21_010));
+        let start = Instant::now();
+        restore(&*store, "big").await;
+        unchanged.push(start.elapsed());
     }
     times.sort();
+    unchanged.sort();
     let text = big().to_string();
+    let bytes = text.len();
     let start = Instant::now();
     let value: Value = serde_json::from_str(&text).unwrap();
     let doc = Document::from_json(&value).unwrap();
@@ -89,7 +101,12 @@ async fn restoring_a_large_snapshot() {
     store.write(move |tx: &mut dyn Tx| tx.wipe()).await.unwrap();
     println!("wipe alone: {:?}", start.elapsed());
     println!(
-        "restore of 21 010 rows ({bytes} bytes of JSON): median {:?}, min {:?}, max {:?}",
+        "restore of 21 010 rows ({bytes} bytes as JSON) after a test's changes: median {:?}, min {:?}, max {:?}",
         times[5], times[0], times[9]
     );
+    println!("restore when nothing changed: median {:?}", unchanged[5]);
+    let start = Instant::now();
+    store.write(|tx: &mut dyn Tx| tx.wipe()).await.unwrap();
+    restore(&*store, "big").await;
+    println!("restore into an empty state: {:?}", start.elapsed());
 }

@@ -1,5 +1,6 @@
 //! The whole state at once: export it as one document, replace it with one
-//! (import), and save or restore named snapshots kept in the store. Each is
+//! (import), and save or restore named snapshots kept in the store (copies
+//! of its rows; a restore writes only the rows that differ). Each is
 //! one store transaction; after a replacement the in-process caches (the
 //! credential cache, the clock's offset) are brought to the new state.
 
@@ -7,7 +8,7 @@ use super::clock::read_offset;
 use crate::error::ControlError;
 use crate::state::AppState;
 use kefu_api::snapshot as s;
-use kefu_store::{Document, StoreError, Tx};
+use kefu_store::{Document, Tx};
 use serde_json::Value;
 
 /// The whole state as one document.
@@ -39,36 +40,31 @@ pub(crate) async fn save(state: &AppState, req: s::SaveSnapshot) -> Result<s::Sn
     check_name(&req.name)?;
     let now = state.now();
     let name = req.name;
-    state
+    let saved = state
         .store
-        .write(move |tx| {
-            let text = tx.export_state()?.to_json().to_string();
-            tx.put_snapshot(&name, &text, now)?;
-            let size = u64::try_from(text.chars().count()).unwrap_or(u64::MAX);
-            Ok::<_, ControlError>(s::SnapshotInfo {
-                name: name.clone(),
-                created_at: now.0,
-                size,
-            })
-        })
-        .await
+        .write(move |tx| tx.save_snapshot(&name, now).map_err(ControlError::from))
+        .await?;
+    Ok(info(saved))
 }
 
 /// Replaces the whole state with snapshot `name`'s, in one transaction.
 pub(crate) async fn restore(state: &AppState, name: String) -> Result<s::Imported, ControlError> {
     let (rows, offset) = state.store.write(move |tx| restore_in(tx, &name)).await?;
     replaced(state, offset);
-    Ok(imported(rows))
+    Ok(s::Imported { rows })
 }
 
-fn restore_in(tx: &mut dyn Tx, name: &str) -> Result<(usize, i64), ControlError> {
-    let text = tx.snapshot(name)?.ok_or(ControlError::NotFound("snapshot"))?;
-    let doc = serde_json::from_str(&text)
-        .map_err(|e| e.to_string())
-        .and_then(|v| Document::from_json(&v).map_err(|e| e.0))
-        .map_err(|e| StoreError::Corrupt(format!("snapshot {name}: {e}")))?;
-    tx.import_state(&doc)?;
-    Ok((doc.rows(), read_offset(tx)?))
+fn restore_in(tx: &mut dyn Tx, name: &str) -> Result<(u64, i64), ControlError> {
+    let rows = tx.restore_snapshot(name)?.ok_or(ControlError::NotFound("snapshot"))?;
+    Ok((rows, read_offset(tx)?))
+}
+
+fn info(i: kefu_store::SnapshotInfo) -> s::SnapshotInfo {
+    s::SnapshotInfo {
+        name: i.name,
+        created_at: i.created_at.0,
+        rows: i.rows,
+    }
 }
 
 /// Every snapshot, by name.
@@ -77,11 +73,6 @@ pub(crate) async fn list(state: &AppState) -> Result<Vec<s::SnapshotInfo>, Contr
         .store
         .read(|tx| tx.snapshots().map_err(ControlError::from))
         .await?;
-    let info = |i: kefu_store::SnapshotInfo| s::SnapshotInfo {
-        name: i.name,
-        created_at: i.created_at.0,
-        size: i.size,
-    };
     Ok(all.into_iter().map(info).collect())
 }
 

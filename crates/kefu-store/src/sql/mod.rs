@@ -21,6 +21,7 @@ mod rows;
 mod callback;
 mod conversation;
 mod platform;
+mod snapshot;
 mod state;
 mod tx;
 

@@ -3,6 +3,7 @@
 //! [`document::TABLES`](crate::document::TABLES), and the snapshots table.
 
 use super::conn::{Conn, Param, Row, Sql, Value};
+use super::snapshot::{snap_statements, SnapStatements};
 use crate::document::{Cell, Document, Kind, Table, TABLES};
 use crate::error::StoreError;
 use crate::state::{SnapshotInfo, StateTx};
@@ -13,10 +14,12 @@ use std::sync::OnceLock;
 
 type R<T> = Result<T, StoreError>;
 
-/// A table's `SELECT` of every exported column and its `INSERT` of a row.
+/// A table's `SELECT` of every exported column, its `INSERT` of a row, and
+/// its snapshot statements.
 struct Statements {
     select: Sql,
     insert: Sql,
+    snap: SnapStatements,
 }
 
 /// The statements of every table of [`TABLES`], in its order. Their text is
@@ -35,6 +38,7 @@ fn table_statements(table: &Table) -> Statements {
     Statements {
         select: Sql::new(Box::leak(select.into_boxed_str())),
         insert: Sql::new(Box::leak(insert.into_boxed_str())),
+        snap: snap_statements(table),
     }
 }
 
@@ -97,26 +101,45 @@ impl<C: Conn> StateTx for C {
         self.restart_ids()
     }
 
-    fn put_snapshot(&mut self, name: &str, document: &str, created_at: Timestamp) -> R<()> {
+    fn save_snapshot(&mut self, name: &str, created_at: Timestamp) -> R<SnapshotInfo> {
         static SQL: Sql = Sql::new(
-            "INSERT INTO snapshots (name, document, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET document = excluded.document, created_at = excluded.created_at",
+            "INSERT INTO snapshots (name, created_at, row_count) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET created_at = excluded.created_at, row_count = excluded.row_count",
         );
-        self.execute(&SQL, &[&name, &document, &created_at.0]).map(drop)
+        let mut rows = 0;
+        for sql in statements() {
+            self.execute(&sql.snap.forget, &[&name])?;
+            rows += self.execute(&sql.snap.save, &[&name])?;
+        }
+        let count = i64::try_from(rows).map_err(|_| StoreError::Corrupt(format!("{rows} rows")))?;
+        self.execute(&SQL, &[&name, &created_at.0, &count])?;
+        Ok(SnapshotInfo {
+            name: name.to_owned(),
+            created_at,
+            rows,
+        })
     }
 
-    fn snapshot(&mut self, name: &str) -> R<Option<String>> {
-        static SQL: Sql = Sql::new("SELECT document FROM snapshots WHERE name = $1");
-        self.one(&SQL, &[&name], |r| r.text(0))
+    fn restore_snapshot(&mut self, name: &str) -> R<Option<u64>> {
+        static SQL: Sql = Sql::new("SELECT row_count FROM snapshots WHERE name = $1");
+        let Some(rows) = self.one(&SQL, &[&name], |r| r.i64(0))? else {
+            return Ok(None);
+        };
+        for sql in statements() {
+            self.execute(&sql.snap.prune, &[&name])?;
+            self.execute(&sql.snap.fill, &[&name])?;
+        }
+        self.restart_ids()?;
+        Ok(Some(u64::try_from(rows).unwrap_or(0)))
     }
 
     fn snapshots(&mut self) -> R<Vec<SnapshotInfo>> {
-        static SQL: Sql = Sql::new("SELECT name, created_at, CAST(LENGTH(document) AS BIGINT) FROM snapshots");
+        static SQL: Sql = Sql::new("SELECT name, created_at, row_count FROM snapshots");
         let mut all = self.all(&SQL, &[], |r| {
             Ok(SnapshotInfo {
                 name: r.text(0)?,
                 created_at: Timestamp(r.i64(1)?),
-                size: u64::try_from(r.i64(2)?).unwrap_or(0),
+                rows: u64::try_from(r.i64(2)?).unwrap_or(0),
             })
         })?;
         all.sort_by(|a, b| a.name.cmp(&b.name));
@@ -125,6 +148,9 @@ impl<C: Conn> StateTx for C {
 
     fn delete_snapshot(&mut self, name: &str) -> R<bool> {
         static SQL: Sql = Sql::new("DELETE FROM snapshots WHERE name = $1");
+        for sql in statements() {
+            self.execute(&sql.snap.forget, &[&name])?;
+        }
         Ok(self.execute(&SQL, &[&name])? > 0)
     }
 }

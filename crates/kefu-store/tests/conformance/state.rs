@@ -90,12 +90,17 @@ pub async fn import_replaces_everything_but_snapshots_and_restarts_ids(s: Subjec
     let st = &*s.store;
     put_app(st, app("wx_old")).await;
     enqueue(st, (0..20).map(|_| subscribe("wx_old")).collect()).await;
-    write(st, |tx| tx.put_snapshot("kept", "{}", Timestamp(1))).await;
+    write(st, |tx| tx.save_snapshot("kept", Timestamp(1))).await;
     import(st, &fixture()).await;
     let apps = write(st, |tx| tx.apps()).await;
     let appids: Vec<&str> = apps.iter().map(|a| a.appid.as_str()).collect();
     assert_eq!(appids, ["wx1", "wx2"]);
-    assert_eq!(write(st, |tx| tx.snapshot("kept")).await.as_deref(), Some("{}"));
+    let kept: Vec<String> = write(st, |tx| tx.snapshots())
+        .await
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    assert_eq!(kept, ["kept"]);
     let msg = Message {
         msgid: MsgId(0),
         appid: AppId::new("wx1"),
@@ -112,24 +117,47 @@ pub async fn import_replaces_everything_but_snapshots_and_restarts_ids(s: Subjec
     assert_eq!(enqueue(st, vec![subscribe("wx1")]).await, [PushId(13)]);
 }
 
-pub async fn snapshots_are_saved_listed_replaced_and_deleted(s: Subject) {
+pub async fn snapshots_are_saved_listed_restored_and_deleted(s: Subject) {
     let st = &*s.store;
-    write(st, |tx| tx.put_snapshot("b", "{\"x\":1}", Timestamp(5))).await;
-    write(st, |tx| tx.put_snapshot("a", "{}", Timestamp(6))).await;
-    write(st, |tx| tx.put_snapshot("b", "{\"x\":22}", Timestamp(7))).await;
-    let info = |name: &str, at, size| SnapshotInfo {
-        name: name.into(),
-        created_at: Timestamp(at),
-        size,
-    };
-    assert_eq!(write(st, |tx| tx.snapshots()).await, [info("a", 6, 2), info("b", 7, 8)]);
-    assert_eq!(write(st, |tx| tx.snapshot("b")).await.as_deref(), Some("{\"x\":22}"));
+    import(st, &fixture()).await;
+    let a = write(st, |tx| tx.save_snapshot("a", Timestamp(6))).await;
+    let rows = Document::from_json(&fixture()).unwrap().rows() as u64;
+    assert_eq!(a, info("a", 6, rows));
+    write(st, |tx| tx.wipe()).await;
+    write(st, |tx| tx.save_snapshot("b", Timestamp(7))).await;
+    // Saving under a taken name replaces it.
+    put_app(st, app("wx9")).await;
+    write(st, |tx| tx.save_snapshot("b", Timestamp(8))).await;
+    let listed = write(st, |tx| tx.snapshots()).await;
+    assert_eq!(listed, [info("a", 6, rows), info("b", 8, 1)]);
+
+    assert_eq!(write(st, |tx| tx.restore_snapshot("a")).await, Some(rows));
+    assert_eq!(export(st).await, fixture());
+    assert_eq!(write(st, |tx| tx.restore_snapshot("b")).await, Some(1));
+    let apps = write(st, |tx| tx.apps()).await;
+    assert_eq!(apps.iter().map(|a| a.appid.as_str()).collect::<Vec<_>>(), ["wx9"]);
+    assert_eq!(write(st, |tx| tx.restore_snapshot("a")).await, Some(rows));
+    assert_eq!(export(st).await, fixture());
+
     assert!(write(st, |tx| tx.delete_snapshot("b")).await);
     assert!(!write(st, |tx| tx.delete_snapshot("b")).await);
-    assert_eq!(write(st, |tx| tx.snapshot("b")).await, None);
+    assert_eq!(write(st, |tx| tx.restore_snapshot("b")).await, None);
+    assert_eq!(
+        export(st).await,
+        fixture(),
+        "restoring a missing snapshot changes nothing"
+    );
     // A wipe (`/_kefu/reset`) keeps them.
     write(st, |tx| tx.wipe()).await;
-    assert_eq!(write(st, |tx| tx.snapshots()).await, [info("a", 6, 2)]);
+    assert_eq!(write(st, |tx| tx.snapshots()).await, [info("a", 6, rows)]);
+}
+
+fn info(name: &str, at: i64, rows: u64) -> SnapshotInfo {
+    SnapshotInfo {
+        name: name.into(),
+        created_at: Timestamp(at),
+        rows,
+    }
 }
 
 /// SQLite's export imported into PostgreSQL exports the same document, and
