@@ -31,6 +31,10 @@ pub trait StateTx {
     /// and heartbeats stay), and restarts generated ids after the largest
     /// imported one.
     fn import_state(&mut self, doc: &Document) -> R<()>;
+    /// Reads every row of the typed tables back as the store's reads do:
+    /// [`StoreError::Corrupt`] naming the table and the value of the first
+    /// that does not decode (for an import to refuse what it was given).
+    fn check_state(&mut self) -> R<()>;
     /// Saves (or replaces) snapshot `name` of every exported table.
     fn save_snapshot(&mut self, name: &str, created_at: Timestamp) -> R<SnapshotInfo>;
     /// Makes every exported table hold snapshot `name`'s rows exactly

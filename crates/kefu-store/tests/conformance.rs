@@ -498,6 +498,7 @@ conformance!(sqlite, postgres:
     wipe_empties_the_push_tables_but_keeps_heartbeats,
     racing_claims_from_two_stores_share_out_every_push_once,
     export_import_export_gives_the_same_document,
+    a_row_out_of_its_domain_fails_the_check,
     import_replaces_everything_but_snapshots_and_restarts_ids,
     snapshots_are_saved_listed_restored_and_deleted,
 );

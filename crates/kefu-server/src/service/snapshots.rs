@@ -8,7 +8,7 @@ use super::clock::read_offset;
 use crate::error::ControlError;
 use crate::state::AppState;
 use kefu_api::snapshot as s;
-use kefu_store::{Document, Tx};
+use kefu_store::{Document, StoreError, Tx};
 use serde_json::Value;
 
 /// The whole state as one document.
@@ -28,11 +28,20 @@ pub(crate) async fn import(state: &AppState, doc: &Value) -> Result<s::Imported,
         .store
         .write(move |tx| {
             tx.import_state(&doc)?;
+            tx.check_state().map_err(refused)?;
             read_offset(tx).map_err(ControlError::from)
         })
         .await?;
     replaced(state, offset);
     Ok(imported(rows))
+}
+
+/// A row of the document that does not read back is the document's fault.
+fn refused(e: StoreError) -> ControlError {
+    match e {
+        StoreError::Corrupt(what) => ControlError::BadRequest(what),
+        other => other.into(),
+    }
 }
 
 /// Saves the current state under `name` (replacing a snapshot of that name).

@@ -87,6 +87,14 @@ async fn a_malformed_import_is_refused_naming_the_place_and_changes_nothing() {
         answer,
         json!({"error": "bad_request", "message": "tables.apps[0].certified: expected a boolean"})
     );
+    let mut doc: Value = serde_json::from_str(&before).unwrap();
+    doc["tables"]["apps"][0]["account_type"] = json!("robot");
+    doc["tables"]["fans"] = json!([]);
+    let (status, answer) = import(&app, &doc.to_string()).await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (400, Some("tables.apps: account_type robot"))
+    );
     let (status, answer) = import(&app, r#"{"format": "kefu-export", "version": 9, "tables": {}}"#).await;
     assert_eq!((status, answer["message"].as_str()), (400, Some("version: expected 1")));
     let (status, answer) = import(&app, "").await;

@@ -19,6 +19,7 @@ mod conn;
 #[macro_use]
 mod rows;
 mod callback;
+mod check;
 mod conversation;
 mod platform;
 mod snapshot;

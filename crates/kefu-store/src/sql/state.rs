@@ -101,6 +101,10 @@ impl<C: Conn> StateTx for C {
         self.restart_ids()
     }
 
+    fn check_state(&mut self) -> R<()> {
+        super::check::check_rows(self)
+    }
+
     fn save_snapshot(&mut self, name: &str, created_at: Timestamp) -> R<SnapshotInfo> {
         static SQL: Sql = Sql::new(
             "INSERT INTO snapshots (name, created_at, row_count) VALUES ($1, $2, $3)

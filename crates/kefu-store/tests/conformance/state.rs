@@ -9,7 +9,7 @@ use kefu_core::ids::{AppId, MsgId, OpenId};
 use kefu_core::message::{Message, Opercode};
 use kefu_core::push::PushId;
 use kefu_core::Timestamp;
-use kefu_store::{Document, SnapshotInfo, Store};
+use kefu_store::{Document, SnapshotInfo, Store, StoreError};
 use serde_json::{json, Value};
 
 /// A document with a row in every table, and every type's edge values
@@ -47,8 +47,8 @@ pub fn fixture() -> Value {
             "refresh_token": "r1", "previous_refresh": null, "previous_until": null, "current_token": "t2"}],
         "callbacks": [{"appid": "wx1", "url": "https://dev.example/wx1", "token": "tok", "encoding_aes_key": null,
                        "mode": "plaintext", "format": "xml", "updated_at": 2}],
-        "outbox": [{"id": 12, "appid": "wx1", "openid": "o1", "created_at": 7, "nonce": i64::MIN, "event": "message",
-                    "msgid": 7, "a": "", "b": "", "attempts": 1}],
+        "outbox": [{"id": 12, "appid": "wx1", "openid": "o1", "created_at": 7, "nonce": i64::MIN, "event": "text",
+                    "msgid": 7, "a": "你好", "b": "", "attempts": 1}],
         "deliveries": [{"id": 30, "push_id": 11, "appid": "wx1", "openid": "o1", "event": "message", "attempt": 1,
             "at": 6, "url": "https://dev.example/wx1", "request": "<xml/>", "status": null, "response": "",
             "latency_ms": 5000, "outcome": "timeout", "detail": "", "last": false}]
@@ -80,10 +80,24 @@ pub async fn export_import_export_gives_the_same_document(s: Subject) {
     import(st, &fixture()).await;
     let first = export(st).await;
     assert_eq!(first, fixture());
+    write(st, |tx| tx.check_state()).await;
     import(st, &first).await;
     assert_eq!(export(st).await, first);
     let reopened = (s.reopen)();
     assert_eq!(export(&*reopened).await, first);
+}
+
+pub async fn a_row_out_of_its_domain_fails_the_check(s: Subject) {
+    let st = &*s.store;
+    let mut doc = fixture();
+    doc["tables"]["kf_accounts"][1]["invite_rejected"] = json!(false);
+    doc["tables"]["outbox"][0]["event"] = json!("teleport");
+    import(st, &doc).await;
+    let checked = st.write(|tx: &mut dyn kefu_store::Tx| tx.check_state()).await;
+    assert_eq!(
+        checked,
+        Err(StoreError::Corrupt("tables.outbox: push event teleport".into()))
+    );
 }
 
 pub async fn import_replaces_everything_but_snapshots_and_restarts_ids(s: Subject) {
