@@ -28,8 +28,8 @@ pub trait StateTx {
     /// Every exported table's rows, sorted by primary key.
     fn export_state(&mut self) -> R<Document>;
     /// Replaces every exported table's rows with the document's (snapshots
-    /// and heartbeats stay), and restarts generated ids after the largest
-    /// imported one.
+    /// and heartbeats stay); queue and message ids restart after the largest
+    /// imported one, push and delivery ids never go back.
     fn import_state(&mut self, doc: &Document) -> R<()>;
     /// Reads every row of the typed tables back as the store's reads do:
     /// [`StoreError::Corrupt`] naming the table and the value of the first

@@ -35,8 +35,10 @@ pub(crate) trait Conn {
     /// (PostgreSQL does it in one statement with an array, which SQLite
     /// does not have.)
     fn mark_claimed(&mut self, owner: &str, ids: &[i64]) -> R<()>;
-    /// After an import: the next generated id of every table that generates
-    /// them (queue, messages, outbox, deliveries) is one past its largest.
+    /// After an import: the queue's and messages' next generated id is one
+    /// past their largest; push and delivery ids never go back (a dispatcher
+    /// may still be trying a push of the replaced state, and the delivery
+    /// log's ids stay unambiguous).
     fn restart_ids(&mut self) -> R<()>;
 }
 
