@@ -173,3 +173,22 @@ async fn a_snapshot_name_is_checked() {
     }
     assert_eq!(app.control("GET", "/_kefu/snapshots", Value::Null).await, json!([]));
 }
+
+#[tokio::test]
+async fn a_document_larger_than_the_usual_body_limit_imports() {
+    let app = TestApp::new().await;
+    let mut doc: Value = serde_json::from_str(&export(&app).await).unwrap();
+    let fans: Vec<Value> = (0..12_000)
+        .map(|i| {
+            json!({"appid": app.appid, "openid": format!("o{i:027}"), "subscribed": true, "followed_at": 1,
+                   "ever_followed": true, "msg_left": 0, "msg_until": 0, "evt_left": 3, "evt_until": 60,
+                   "last_contact": null, "typing_until": null})
+        })
+        .collect();
+    doc["tables"]["fans"] = Value::Array(fans);
+    let text = doc.to_string();
+    assert!(text.len() > 2 << 20, "{} bytes", text.len());
+    let (status, answer) = import(&app, &text).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(export(&app).await, text);
+}
