@@ -1,5 +1,5 @@
-//! kefu's whole state as one JSON document: what `export` writes, `import`
-//! reads and a snapshot keeps.
+//! kefu's whole state as one JSON document: what `export` writes and
+//! `import` reads (a snapshot keeps the same rows, as copies in the store).
 //!
 //! The document is generic on purpose: per table, every row as an object of
 //! column → value (integers as JSON numbers, booleans as booleans, text as
