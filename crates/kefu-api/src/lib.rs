@@ -14,5 +14,6 @@ pub mod control_push;
 pub mod conversation;
 pub mod platform;
 pub mod seed;
+pub mod snapshot;
 pub mod traffic;
 pub mod wechat;

@@ -51,6 +51,7 @@
 mod control;
 mod conversation;
 mod platform;
+mod snapshot;
 mod traffic;
 mod wechat;
 

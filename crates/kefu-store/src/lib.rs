@@ -18,19 +18,23 @@
 
 mod claim;
 pub mod codec;
+pub mod document;
 mod error;
 mod job;
 mod measure;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
+pub mod state;
 mod store;
 mod tx;
 mod url;
 
+pub use document::{Document, DocumentError};
 pub use error::StoreError;
 pub use job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
 pub use sqlite::SqliteSettings;
+pub use state::{SnapshotInfo, StateTx};
 pub use store::{Store, PROBE_KEY};
 pub use tx::{CallbackTx, ConversationTx, HeadImage, PlatformTx, Tx};
 pub use url::DatabaseUrl;

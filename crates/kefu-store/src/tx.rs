@@ -29,7 +29,7 @@ pub struct HeadImage {
 }
 
 /// One transaction's view of the state.
-pub trait Tx: ConversationTx + PlatformTx + CallbackTx {
+pub trait Tx: ConversationTx + PlatformTx + CallbackTx + crate::state::StateTx {
     /// A server-wide setting (virtual clock offset, demo app).
     fn meta(&mut self, key: &str) -> R<Option<String>>;
     /// Sets a server-wide setting.

@@ -426,6 +426,10 @@ use callback::*;
 mod claims;
 use claims::*;
 
+#[path = "conformance/state.rs"]
+mod state;
+use state::*;
+
 #[path = "conformance/shared.rs"]
 mod shared;
 use shared::*;
@@ -493,4 +497,8 @@ conformance!(sqlite, postgres:
     a_rejected_write_enqueues_nothing,
     wipe_empties_the_push_tables_but_keeps_heartbeats,
     racing_claims_from_two_stores_share_out_every_push_once,
+    export_import_export_gives_the_same_document,
+    a_row_out_of_its_domain_fails_the_check,
+    import_replaces_everything_but_snapshots_and_restarts_ids,
+    snapshots_are_saved_listed_restored_and_deleted,
 );

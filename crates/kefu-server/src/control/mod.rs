@@ -10,6 +10,7 @@ mod handlers;
 mod platform;
 mod push;
 pub(crate) mod routes;
+mod snapshots;
 mod traffic;
 
 use crate::error::ControlError;
@@ -55,6 +56,11 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
         "/_kefu/clock" => get(h::clock),
         "/_kefu/clock/advance" => post(h::advance_clock),
         "/_kefu/reset" => post(h::reset),
+        "/_kefu/export" => get(snapshots::export),
+        "/_kefu/import" => post(snapshots::import).layer(snapshots::import_limit()),
+        "/_kefu/snapshots" => post(snapshots::save).get(snapshots::list),
+        "/_kefu/snapshots/{name}" => delete(snapshots::delete),
+        "/_kefu/snapshots/{name}/restore" => post(snapshots::restore),
         "/_kefu/journal" => get(t::journal).delete(t::clear_journal),
         "/_kefu/journal/stream" => get(t::stream),
         "/_kefu/journal/{id}" => get(t::entry),

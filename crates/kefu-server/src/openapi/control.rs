@@ -7,7 +7,7 @@
 
 use super::{json, list, operation_id, path_parameters, q_number, q_text, text, Query, SchemaFn, Schemas};
 use crate::control::routes::OPEN;
-use kefu_api::{control as c, control_push as cp, platform as p, traffic as t};
+use kefu_api::{control as c, control_push as cp, platform as p, snapshot as sn, traffic as t};
 use utoipa::openapi::path::OperationBuilder;
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -298,6 +298,32 @@ fn rows() -> Vec<Row> {
         )
         .ok(json::<c::ResetDone>)
         .errors(&[500]),
+        row(Get, "/_kefu/export", "The whole state as one document")
+            .ok(state_document)
+            .errors(&[500]),
+        row(
+            Post,
+            "/_kefu/import",
+            "Replace the whole state with a document's, all or nothing",
+        )
+        .body(state_document)
+        .ok(json::<sn::Imported>)
+        .errors(&[400, 500]),
+        row(Get, "/_kefu/snapshots", "List the snapshots, by name")
+            .ok(list::<sn::SnapshotInfo>)
+            .errors(&[500]),
+        row(Post, "/_kefu/snapshots", "Save the whole state under a name")
+            .body(json::<sn::SaveSnapshot>)
+            .created(json::<sn::SnapshotInfo>)
+            .errors(&[400, 500]),
+        row(Delete, "/_kefu/snapshots/{name}", "Delete a snapshot").errors(&[404, 500]),
+        row(
+            Post,
+            "/_kefu/snapshots/{name}/restore",
+            "Replace the whole state with a snapshot's, all or nothing",
+        )
+        .ok(json::<sn::Imported>)
+        .errors(&[404, 500]),
         journal_list
             .query(q_number("limit", "At most this many entries, 1-1000 (default 100)."))
             .ok(list::<t::JournalEntry>)
@@ -353,6 +379,16 @@ fn openapi_document(_: &mut Schemas) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some("An OpenAPI 3.1 document."))
+        .into()
+}
+
+/// An export document: `format`, `version` and `tables`.
+fn state_document(_: &mut Schemas) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "`{\"format\": \"kefu-export\", \"version\": 1, \"tables\": {table: [row]}}`: every row an object of column to value (blobs in base64), rows in primary-key order.",
+        ))
         .into()
 }
 

@@ -45,7 +45,7 @@ fn bad_advance(e: kefu_core::clock::ClockError) -> ControlError {
     ControlError::BadRequest(format!("seconds: {e}"))
 }
 
-fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {
+pub(crate) fn read_offset(tx: &mut dyn Tx) -> Result<i64, StoreError> {
     Ok(tx.meta(CLOCK_OFFSET)?.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 

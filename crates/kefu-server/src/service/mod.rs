@@ -17,6 +17,7 @@ pub(crate) mod push_settings;
 pub(crate) mod replies;
 pub(crate) mod seed;
 pub(crate) mod sessions;
+pub(crate) mod snapshots;
 pub(crate) mod tokens;
 pub(crate) mod workers;
 

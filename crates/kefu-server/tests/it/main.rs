@@ -35,6 +35,7 @@ mod seeding;
 mod send;
 mod session_control;
 mod sessions;
+mod snapshots;
 mod tls;
 mod tokens;
 mod typing;

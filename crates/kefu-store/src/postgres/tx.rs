@@ -116,6 +116,19 @@ impl Conn for PgTx<'_, '_> {
         let done = self.txn.execute(&stmt, &[&owner, &ids]);
         done.map(drop).map_err(|e| self.fail(e))
     }
+
+    /// The queue and messages restart one past their largest id; the outbox
+    /// and deliveries never go back, as on SQLite.
+    fn restart_ids(&mut self) -> R<()> {
+        self.batch(
+            "SELECT setval(pg_get_serial_sequence('waitcases', 'seq'), COALESCE(MAX(seq), 0) + 1, false) FROM waitcases;
+             SELECT setval(pg_get_serial_sequence('messages', 'msgid'), COALESCE(MAX(msgid), 0) + 1, false) FROM messages;
+             SELECT setval(pg_get_serial_sequence('outbox', 'id'),
+                 GREATEST(nextval(pg_get_serial_sequence('outbox', 'id')), COALESCE(MAX(id), 0) + 1), false) FROM outbox;
+             SELECT setval(pg_get_serial_sequence('deliveries', 'id'),
+                 GREATEST(nextval(pg_get_serial_sequence('deliveries', 'id')), COALESCE(MAX(id), 0) + 1), false) FROM deliveries;",
+        )
+    }
 }
 
 /// Each value as the type the server inferred for its parameter.

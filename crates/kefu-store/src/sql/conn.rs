@@ -35,6 +35,11 @@ pub(crate) trait Conn {
     /// (PostgreSQL does it in one statement with an array, which SQLite
     /// does not have.)
     fn mark_claimed(&mut self, owner: &str, ids: &[i64]) -> R<()>;
+    /// After an import: the queue's and messages' next generated id is one
+    /// past their largest; push and delivery ids never go back (a dispatcher
+    /// may still be trying a push of the replaced state, and the delivery
+    /// log's ids stay unambiguous).
+    fn restart_ids(&mut self) -> R<()>;
 }
 
 /// A statement's text in PostgreSQL's dialect (`$1` placeholders), and the

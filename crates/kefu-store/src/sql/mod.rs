@@ -19,8 +19,11 @@ mod conn;
 #[macro_use]
 mod rows;
 mod callback;
+mod check;
 mod conversation;
 mod platform;
+mod snapshot;
+mod state;
 mod tx;
 
 pub(crate) use conn::{Conn, Param, Row, Sql, Value};

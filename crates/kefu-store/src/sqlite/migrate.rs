@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_conversation.sql")),
     (3, include_str!("../../migrations/sqlite/0003_platform.sql")),
     (4, include_str!("../../migrations/sqlite/0004_callbacks.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_snapshots.sql")),
 ];
 
 /// Applies pending migrations; returns how many ran.

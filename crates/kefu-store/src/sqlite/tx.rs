@@ -93,6 +93,13 @@ impl Conn for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    /// Nothing to do: `INTEGER PRIMARY KEY` tables take one past the
+    /// largest id by themselves, and the `AUTOINCREMENT` ones (outbox,
+    /// deliveries) keep their `sqlite_sequence`, which an insert only raises.
+    fn restart_ids(&mut self) -> R<()> {
+        Ok(())
+    }
 }
 
 impl ToSql for Value<'_> {

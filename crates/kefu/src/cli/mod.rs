@@ -11,6 +11,7 @@ mod output;
 mod platform;
 mod push;
 mod remote;
+mod snapshot;
 mod traffic;
 
 use crate::https::{self, CaArgs};
@@ -22,6 +23,7 @@ use conversation::{FanAt, FanCmd, WorkerCmd};
 use platform::ComponentCmd;
 use push::CallbackCmd;
 use remote::Remote;
+use snapshot::SnapshotCmd;
 use traffic::{FaultCmd, JournalArgs};
 
 /// A WeChat-compatible customer-service (kf) API server.
@@ -181,6 +183,25 @@ enum Command {
     /// Wipe all state.
     #[command(after_help = "Example:\n  kefu reset")]
     Reset,
+    /// Print the whole state as one JSON document (or write it to FILE).
+    #[command(after_help = "Example:\n  kefu export -o state.json")]
+    Export {
+        /// Write the document here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Replace the whole state with a document's (`-` reads stdin); all or nothing.
+    #[command(after_help = "Example:\n  kefu import state.json")]
+    Import {
+        /// The document, as `kefu export` wrote it.
+        file: std::path::PathBuf,
+    },
+    /// Save, restore, list or delete named snapshots of the whole state.
+    #[command(after_help = "Example:\n  kefu snapshot save clean && kefu snapshot restore clean")]
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotCmd,
+    },
     /// Get an access token for an app (as an SDK would).
     #[command(
         after_help = "Example:\n  kefu token --app wx0123456789abcdef --secret 0123456789abcdef0123456789abcdef"
@@ -222,6 +243,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<()> {
         Command::WechatUser { wx, exists } => harness::wechat_user(&wx, exists, &remote).await,
         Command::Clock { advance } => harness::clock(advance, &remote).await,
         Command::Reset => harness::reset(&remote).await,
+        Command::Export { output } => snapshot::export(output.as_deref(), &remote).await,
+        Command::Import { file } => snapshot::import(&file, &remote).await,
+        Command::Snapshot { action } => snapshot::snapshot(action, &remote).await,
         Command::Token { app, secret } => harness::token(&app, secret.expose(), &remote).await,
     }
 }

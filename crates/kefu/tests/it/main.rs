@@ -22,6 +22,7 @@ mod seed;
 #[allow(dead_code)]
 #[path = "../../../kefu-server/tests/it/receiver.rs"]
 mod receiver;
+mod snapshots;
 mod sqlite_faults;
 mod startup;
 mod support;
