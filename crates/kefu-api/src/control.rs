@@ -378,7 +378,7 @@ pub struct ResetDone {
     pub demo_app: Option<AppInfo>,
     /// What the seed kefu was started with brought back; absent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seeded: Option<crate::seed::Seeded>,
+    pub seeded: Option<Seeded>,
 }
 
 /// `GET /_kefu/clock` answer.
@@ -399,4 +399,14 @@ pub struct Health {
     pub status: String,
     /// Storage backend name.
     pub store: String,
+}
+
+/// What a seed brought (back): `POST /_kefu/reset`'s `seeded`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Seeded {
+    /// Apps the seed declares.
+    pub apps: usize,
+    /// Components the seed declares.
+    pub components: usize,
 }

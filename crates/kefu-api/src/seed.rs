@@ -114,12 +114,4 @@ pub struct SeedAuthorization {
     pub permission_sets: Vec<i64>,
 }
 
-/// What a seed brought (back): `POST /_kefu/reset`'s `seeded`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Seeded {
-    /// Apps the seed declares.
-    pub apps: usize,
-    /// Components the seed declares.
-    pub components: usize,
-}
+pub use crate::control::Seeded;

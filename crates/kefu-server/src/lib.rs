@@ -44,9 +44,9 @@ mod wx;
 
 pub use connections::Connections;
 pub use service::clock::load_clock_offset;
-pub use service::demo::{ensure_demo_app, DemoCredentials};
+pub use service::demo::ensure_demo_app;
 pub use service::seed::{apply_seed, SeedError, SeedFile};
-pub use state::{AppState, ServerConfig, VirtualClock};
+pub use state::{AppState, DemoCredentials, ServerConfig, VirtualClock};
 
 use axum::extract::Request;
 use axum::serve::ListenerExt;

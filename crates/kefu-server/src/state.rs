@@ -36,7 +36,7 @@ pub struct ServerConfig {
     /// Connection limits and timeouts.
     pub connections: crate::connections::Connections,
     /// The demo app's chosen credentials (`--demo-appid`, `--demo-secret`).
-    pub demo: crate::service::demo::DemoCredentials,
+    pub demo: DemoCredentials,
 }
 
 impl Default for ServerConfig {
@@ -51,7 +51,7 @@ impl Default for ServerConfig {
             ca_certificate: None,
             allowed_hosts: Vec::new(),
             connections: crate::connections::Connections::default(),
-            demo: crate::service::demo::DemoCredentials::default(),
+            demo: DemoCredentials::default(),
         }
     }
 }
@@ -122,6 +122,15 @@ impl VirtualClock {
     pub fn set_offset(&self, offset: i64) {
         self.offset.store(offset, Ordering::SeqCst);
     }
+}
+
+/// Credentials the operator chose for the demo app.
+#[derive(Debug, Clone, Default)]
+pub struct DemoCredentials {
+    /// `--demo-appid`.
+    pub appid: Option<String>,
+    /// `--demo-secret`.
+    pub secret: Option<String>,
 }
 
 /// What handlers share. Cheap to clone.

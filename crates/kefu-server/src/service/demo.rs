@@ -6,7 +6,7 @@
 use super::apps::{app_info, new_app};
 use super::seed;
 use crate::error::ControlError;
-use crate::state::AppState;
+use crate::state::{AppState, DemoCredentials};
 use kefu_api::control as c;
 use kefu_core::app::App;
 use kefu_core::ids::AppId;
@@ -17,15 +17,6 @@ use kefu_store::{StoreError, Tx};
 const DEMO_APPID: &str = "demo_appid";
 /// The demo app's WeChat ID (its kf accounts are `…@kefu_demo`).
 const DEMO_WECHAT_ID: &str = "kefu_demo";
-
-/// Credentials the operator chose for the demo app.
-#[derive(Debug, Clone, Default)]
-pub struct DemoCredentials {
-    /// `--demo-appid`.
-    pub appid: Option<String>,
-    /// `--demo-secret`.
-    pub secret: Option<String>,
-}
 
 /// A fresh demo app with the chosen credentials (made up where none).
 fn fresh(given: &DemoCredentials, now: Timestamp) -> Result<App, ControlError> {
