@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Subcommand)]
 pub(crate) enum AppCmd {
     /// Create an app (certified Service Account unless told otherwise).
+    #[command(after_help = "Example:\n  kefu app create --type official_account --uncertified")]
     Create {
         #[arg(long)]
         appid: Option<String>,
@@ -27,14 +28,17 @@ pub(crate) enum AppCmd {
         wechat_id: Option<String>,
     },
     /// List apps.
+    #[command(after_help = "Example:\n  kefu app list")]
     List,
     /// Show an app's whole state.
+    #[command(after_help = "Example:\n  kefu app show --app wx0123456789abcdef")]
     Show {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
     },
     /// Change an app's settings.
+    #[command(after_help = "Example:\n  kefu app set --app wx0123456789abcdef --certified false")]
     Set {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
@@ -47,6 +51,7 @@ pub(crate) enum AppCmd {
         kf_enabled: Option<bool>,
     },
     /// Set the addresses allowed to ask for tokens (none: anyone).
+    #[command(after_help = "Example:\n  kefu app whitelist --app wx0123456789abcdef 127.0.0.1 10.0.0.0/8")]
     Whitelist {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
@@ -55,6 +60,9 @@ pub(crate) enum AppCmd {
         ips: Vec<String>,
     },
     /// Set (or, with neither limit, remove) an endpoint's quota.
+    #[command(
+        after_help = "Example:\n  kefu app quota --app wx0123456789abcdef /customservice/kfsession/create --daily 1000"
+    )]
     Quota {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]

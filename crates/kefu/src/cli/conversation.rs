@@ -32,6 +32,7 @@ pub(crate) struct WorkerAt {
 pub(crate) enum FanCmd {
     /// The follower writes a text, or sends an image, a voice or a video.
     #[command(group(ArgGroup::new("media")))]
+    #[command(after_help = "Example:\n  kefu fan write --app wx0123456789abcdef o_alice \"在吗？\"")]
     Write {
         #[command(flatten)]
         fan: FanAt,
@@ -49,6 +50,7 @@ pub(crate) enum FanCmd {
         video: bool,
     },
     /// The follower follows again, unfollows, scans a QR code or clicks a menu.
+    #[command(after_help = "Example:\n  kefu fan event --app wx0123456789abcdef o_alice CLICK --key MENU_HELP")]
     Event {
         #[command(flatten)]
         fan: FanAt,
@@ -60,6 +62,7 @@ pub(crate) enum FanCmd {
         key: Option<String>,
     },
     /// What the follower wrote and received, oldest first.
+    #[command(after_help = "Example:\n  kefu fan messages --app wx0123456789abcdef o_alice")]
     Messages {
         #[command(flatten)]
         fan: FanAt,
@@ -69,16 +72,19 @@ pub(crate) enum FanCmd {
 #[derive(Debug, Subcommand)]
 pub(crate) enum WorkerCmd {
     /// The bound worker logs in to the kf client.
+    #[command(after_help = "Example:\n  kefu worker online --app wx0123456789abcdef kf1@kefu_demo")]
     Online {
         #[command(flatten)]
         at: WorkerAt,
     },
     /// The bound worker logs out of the kf client.
+    #[command(after_help = "Example:\n  kefu worker offline --app wx0123456789abcdef kf1@kefu_demo")]
     Offline {
         #[command(flatten)]
         at: WorkerAt,
     },
     /// Accept a waiting follower: the named one, or the earliest waiting for this account or anyone.
+    #[command(after_help = "Example:\n  kefu worker accept --app wx0123456789abcdef kf1@kefu_demo")]
     Accept {
         #[command(flatten)]
         at: WorkerAt,
@@ -87,6 +93,7 @@ pub(crate) enum WorkerCmd {
         openid: Option<String>,
     },
     /// Reply to the follower in the session.
+    #[command(after_help = "Example:\n  kefu worker reply --app wx0123456789abcdef kf1@kefu_demo o_alice \"您好\"")]
     Reply {
         #[command(flatten)]
         at: WorkerAt,
@@ -96,6 +103,9 @@ pub(crate) enum WorkerCmd {
         text: String,
     },
     /// Hand the session to another online kf account.
+    #[command(
+        after_help = "Example:\n  kefu worker transfer --app wx0123456789abcdef kf1@kefu_demo o_alice kf2@kefu_demo"
+    )]
     Transfer {
         #[command(flatten)]
         at: WorkerAt,
@@ -105,6 +115,7 @@ pub(crate) enum WorkerCmd {
         to: String,
     },
     /// End the session.
+    #[command(after_help = "Example:\n  kefu worker close --app wx0123456789abcdef kf1@kefu_demo o_alice")]
     Close {
         #[command(flatten)]
         at: WorkerAt,

@@ -9,6 +9,7 @@ use kefu_api::platform as p;
 #[derive(Debug, Subcommand)]
 pub(crate) enum ComponentCmd {
     /// Create a third-party platform.
+    #[command(after_help = "Example:\n  kefu component create")]
     Create {
         /// Its appid (generated when absent).
         #[arg(long)]
@@ -21,16 +22,21 @@ pub(crate) enum ComponentCmd {
         ips: Vec<String>,
     },
     /// Show a component and the apps that authorized it.
+    #[command(after_help = "Example:\n  kefu component show wxcomponent000001")]
     Show {
         /// The component's appid.
         component: String,
     },
     /// Push a new component_verify_ticket.
+    #[command(after_help = "Example:\n  kefu component ticket wxcomponent000001")]
     Ticket {
         /// The component's appid.
         component: String,
     },
     /// The merchant authorizes the component with permission sets.
+    #[command(
+        after_help = "Example:\n  kefu component authorize wxcomponent000001 --app wx0123456789abcdef --sets 1,6"
+    )]
     Authorize {
         /// The component's appid.
         component: String,
@@ -42,6 +48,7 @@ pub(crate) enum ComponentCmd {
         sets: Vec<i64>,
     },
     /// The merchant revokes the component's authorization.
+    #[command(after_help = "Example:\n  kefu component revoke wxcomponent000001 --app wx0123456789abcdef")]
     Revoke {
         /// The component's appid.
         component: String,

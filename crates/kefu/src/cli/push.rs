@@ -10,6 +10,9 @@ use kefu_api::control_push as cp;
 #[derive(Debug, Subcommand)]
 pub(crate) enum CallbackCmd {
     /// Save the app's push settings; the URL must pass the verification handshake (echo `echostr`).
+    #[command(
+        after_help = "Example:\n  kefu callback set --app wx0123456789abcdef --url http://127.0.0.1:9000/wx --token myToken"
+    )]
     Set {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
@@ -31,12 +34,14 @@ pub(crate) enum CallbackCmd {
         format: Option<String>,
     },
     /// Show the app's push settings and how many pushes wait for delivery.
+    #[command(after_help = "Example:\n  kefu callback show --app wx0123456789abcdef")]
     Show {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]
         appid: String,
     },
     /// Stop pushing; pushes not yet delivered are dropped.
+    #[command(after_help = "Example:\n  kefu callback remove --app wx0123456789abcdef")]
     Remove {
         /// The app.
         #[arg(long = "app", env = "KEFU_APP", value_name = "APPID")]

@@ -11,15 +11,19 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Subcommand)]
 pub(crate) enum SnapshotCmd {
     /// Save the whole state under NAME (replacing a snapshot of that name).
+    #[command(after_help = "Example:\n  kefu snapshot save clean")]
     Save {
         /// 1 to 64 of `A-Z a-z 0-9 . _ -`.
         name: String,
     },
     /// Replace the whole state with snapshot NAME's.
+    #[command(after_help = "Example:\n  kefu snapshot restore clean")]
     Restore { name: String },
     /// List the snapshots.
+    #[command(after_help = "Example:\n  kefu snapshot list")]
     List,
     /// Delete snapshot NAME.
+    #[command(after_help = "Example:\n  kefu snapshot rm clean")]
     Rm { name: String },
 }
 

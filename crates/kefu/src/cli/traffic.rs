@@ -94,10 +94,13 @@ impl From<FaultArgs> for FaultRule {
 #[derive(Debug, Subcommand)]
 pub(crate) enum FaultCmd {
     /// Add a rule: a path (or a prefix ending in *, or `push`) and one action.
+    #[command(after_help = "Example:\n  kefu fault add /cgi-bin/message/custom/send --errcode 45047 --times 1")]
     Add(FaultArgs),
     /// The rules in force.
+    #[command(after_help = "Example:\n  kefu fault list")]
     List,
     /// Remove one rule (by id), or all of them.
+    #[command(after_help = "Example:\n  kefu fault clear")]
     Clear {
         /// The rule's id; every rule when absent.
         id: Option<u64>,

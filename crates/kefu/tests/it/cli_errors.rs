@@ -83,3 +83,74 @@ async fn global_options_go_before_or_after_the_command() {
         assert!(out.stderr.starts_with(&expected), "{out:?}");
     }
 }
+
+/// The commands `kefu --help` (or `kefu COMMAND --help`) lists.
+async fn commands_of(path: &[&str]) -> Vec<String> {
+    let mut args = path.to_vec();
+    args.push("--help");
+    let help = cli(&args).await.stdout;
+    let listed = help.split("Commands:\n").nth(1).unwrap_or("");
+    let section = listed.split("\n\n").next().unwrap_or("");
+    section
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An example's words, `"…"` kept together.
+fn words(example: &str) -> Vec<String> {
+    let (mut out, mut word, mut quoted) = (Vec::new(), String::new(), false);
+    for c in example.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => out.extend((!word.is_empty()).then(|| std::mem::take(&mut word))),
+            _ => word.push(c),
+        }
+    }
+    out.extend((!word.is_empty()).then_some(word));
+    out
+}
+
+/// Every client command's `--help` ends with an example, and the example
+/// is a command line kefu accepts: run against a server that is not there,
+/// it fails to connect (exit 1), never on its arguments (exit 2).
+#[tokio::test]
+async fn every_commands_example_is_accepted() {
+    let server = nobody_listening();
+    // These start or wait for things rather than call a server.
+    let local = ["serve", "migrate", "ca", "listen"];
+    let mut checked = 0;
+    for top in commands_of(&[]).await {
+        let subs = commands_of(&[&top]).await;
+        let paths: Vec<Vec<String>> = match subs.is_empty() {
+            true => vec![vec![top.clone()]],
+            false => subs.into_iter().map(|s| vec![top.clone(), s]).collect(),
+        };
+        for path in paths {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push("--help");
+            let help = cli(&args).await.stdout;
+            let example = help
+                .split("Example:\n  ")
+                .nth(1)
+                .map(|e| e.lines().next().unwrap_or("").to_owned());
+            let example = example.unwrap_or_else(|| panic!("kefu {path:?} --help has no example:\n{help}"));
+            if local.contains(&top.as_str()) || example.contains("&&") {
+                continue;
+            }
+            let mut run = words(&example);
+            assert_eq!(run.remove(0), "kefu", "{example}");
+            run.extend(["--server".to_owned(), server.clone()]);
+            let run: Vec<&str> = run.iter().map(String::as_str).collect();
+            let out = cli(&run).await;
+            assert_eq!(out.code, Some(1), "`{example}` was not accepted: {out:?}");
+            // It got as far as the server (or, for `import`, its file).
+            let reached = out.stderr.contains("cannot connect to") || out.stderr.contains("cannot read");
+            assert!(reached, "`{example}`: {out:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} examples ran");
+}
