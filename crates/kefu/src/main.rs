@@ -7,6 +7,7 @@ mod limits;
 mod logs;
 mod secret;
 mod serve;
+mod signals;
 
 use clap::Parser;
 use std::process::ExitCode;

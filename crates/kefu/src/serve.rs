@@ -177,7 +177,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo.appid, demo.secret, demo.wechat_id
     );
     crate::https::announce(&ca, &tls, addr)?;
-    kefu_server::serve_with(listener, Some(tls), state, shutdown_signal())
+    kefu_server::serve_with(listener, Some(tls), state, crate::signals::stop_requested())
         .await
         .with_context(|| format!("serving on http://{addr} stopped"))
 }
@@ -229,22 +229,4 @@ fn admin_token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
         }
     }
     Ok(token)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -122,7 +122,7 @@ pub(crate) async fn listen(args: ListenArgs, remote: &Remote) -> anyhow::Result<
         return Err(named(remote, &args.app, e));
     }
     announce(&args, &settings);
-    signals().await;
+    crate::signals::stop_requested().await;
     let _ = stop.send(());
     // In-flight pushes are answered; a stuck one is not waited for long.
     let _ = tokio::time::timeout(DRAIN, server).await;
@@ -209,27 +209,6 @@ fn named(remote: &Remote, appid: &str, e: ClientError) -> anyhow::Error {
         Err(e) => e,
         Ok(()) => anyhow::anyhow!("app {appid}"),
     }
-}
-
-/// Resolves at Ctrl-C (SIGINT) or SIGTERM.
-async fn signals() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
 /// `n` random letters and digits.
