@@ -67,4 +67,11 @@ pub struct DeliveryState {
     pub detail: String,
     /// Whether this was the push's last try.
     pub last: bool,
+    /// In compatible and safe mode, `request`'s `Encrypt` opened with the
+    /// push settings' current key; none when there is none or it does not open.
+    #[serde(default)]
+    pub request_plain: Option<String>,
+    /// The same for an encrypted answer.
+    #[serde(default)]
+    pub response_plain: Option<String>,
 }

@@ -11,6 +11,7 @@
 pub mod callback;
 pub mod control;
 pub mod control_push;
+mod control_state;
 pub mod conversation;
 pub mod platform;
 pub mod seed;

@@ -7,6 +7,8 @@
 //! - `cache`: checked access tokens, kept coherent in process.
 //! - `wx`: WeChat-side routes, extractors (credential, body) and thin handlers.
 //! - `control`: `/_kefu/` routes and handlers.
+//! - `console`: the browser console's embedded page and assets (it calls
+//!   only the two APIs); `changes`: the commit counter its live views follow.
 //! - `openapi`: the OpenAPI documents of both APIs, from `kefu-api`'s types.
 //! - `push`: delivery of the outbox to developers' servers.
 //! - `outbound`: every HTTP call to a developer's server (push requests,
@@ -31,7 +33,9 @@ pub mod tls;
 mod access;
 mod background;
 mod cache;
+mod changes;
 mod connections;
+mod console;
 mod control;
 mod gen;
 mod metrics;
@@ -74,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(wx::router(state.config.lenient))
         .merge(control::router(&state))
+        .merge(console::router())
         .fallback(wx::invalid_url);
     // Every request is counted while answered (pushes yield to the API),
     // and every WeChat-side one is faulted, journaled and measured: one
@@ -129,10 +134,18 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     use futures_util::FutureExt;
     let limiter = connections::Limiter::new(&state.config.connections);
+    let changes = state.changes.clone();
     let app: App = tower::ServiceBuilder::new()
         .map_request(collapse_slashes as fn(Request) -> Request)
         .service(router(state));
     let shutdown = shutdown.shared();
+    // Event streams never end by themselves: end them, so that their
+    // connections can close.
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        stopping.await;
+        changes.close();
+    });
     let Some(tls) = tls else {
         let front = tls::proxy::Front::new(app, None, None);
         return serve_plain(listener, front, limiter, shutdown).await;

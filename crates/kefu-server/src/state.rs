@@ -1,6 +1,7 @@
 //! The state every handler shares, and the virtual clock.
 
 use crate::cache::CredentialCache;
+use crate::changes::{Announcing, Changes};
 use crate::push::Pushes;
 use crate::traffic::Traffic;
 use kefu_core::limits::Limits;
@@ -113,6 +114,11 @@ impl VirtualClock {
         })
     }
 
+    /// Whether it stands still between advances.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_at.is_some()
+    }
+
     /// Seconds ahead of the base time.
     pub fn offset(&self) -> i64 {
         self.offset.load(Ordering::SeqCst)
@@ -151,6 +157,9 @@ pub struct AppState {
     /// Avatar uploads being read and stored (at most [`UPLOADS_AT_ONCE`]);
     /// the others wait their turn before their body is read.
     pub(crate) uploads: Arc<tokio::sync::Semaphore>,
+    /// Bumped after every commit and fault change; `GET /_kefu/events`
+    /// streams it to the console.
+    pub(crate) changes: Arc<Changes>,
 }
 
 /// Avatar uploads read at once: each may hold its body (5 MiB), the file
@@ -164,8 +173,10 @@ impl AppState {
         let credentials = Arc::new(CredentialCache::new(!store.shared()));
         let owner = format!("{:016x}", rand::random::<u64>());
         let traffic = Arc::new(Traffic::new(config.journal_size));
+        let changes = Arc::new(Changes::new());
         AppState {
-            store,
+            store: Announcing::wrap(store, changes.clone()),
+            changes,
             clock: Arc::new(clock),
             config: Arc::new(config),
             credentials,

@@ -176,10 +176,21 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "demo app: appid={} secret={} wechat_id={}",
         demo.appid, demo.secret, demo.wechat_id
     );
+    println!("console: http://{}/_kefu/console/", reachable(addr));
     crate::https::announce(&ca, &tls, addr)?;
     kefu_server::serve_with(listener, Some(tls), state, crate::signals::stop_requested())
         .await
         .with_context(|| format!("serving on http://{addr} stopped"))
+}
+
+/// The address a browser on this machine opens for a listening address
+/// (`0.0.0.0` and `::` are no place to go).
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    match addr.ip() {
+        ip if !ip.is_unspecified() => addr,
+        std::net::IpAddr::V4(_) => (std::net::Ipv4Addr::LOCALHOST, addr.port()).into(),
+        std::net::IpAddr::V6(_) => (std::net::Ipv6Addr::LOCALHOST, addr.port()).into(),
+    }
 }
 
 /// File descriptors kept for everything but client connections (the

@@ -33,6 +33,13 @@ pub(crate) async fn event(
     followers::event(&s, appid, openid, req).await.map(Json)
 }
 
+pub(crate) async fn fan(
+    State(s): State<AppState>,
+    Path((appid, openid)): Path<(String, String)>,
+) -> CResult<c::FanState> {
+    followers::fan(&s, appid, openid).await.map(Json)
+}
+
 pub(crate) async fn write(
     State(s): State<AppState>,
     Path((appid, openid)): Path<(String, String)>,

@@ -5,6 +5,7 @@
 //! needs it.
 
 mod conversation;
+mod events;
 mod guard;
 mod handlers;
 mod platform;
@@ -33,6 +34,7 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
         "/_kefu/apps" => post(h::create_app).get(h::list_apps),
         "/_kefu/apps/{appid}" => get(h::app_state).patch(h::patch_app),
         "/_kefu/apps/{appid}/fans" => post(c::follow).get(h::fan_page),
+        "/_kefu/apps/{appid}/fans/{openid}" => get(c::fan),
         "/_kefu/apps/{appid}/fans/{openid}/events" => post(c::event),
         "/_kefu/apps/{appid}/fans/{openid}/messages" => post(c::write).get(c::messages),
         "/_kefu/apps/{appid}/waitcase" => post(c::enqueue),
@@ -61,6 +63,7 @@ fn handler(path: &str) -> Option<MethodRouter<AppState>> {
         "/_kefu/snapshots" => post(snapshots::save).get(snapshots::list),
         "/_kefu/snapshots/{name}" => delete(snapshots::delete),
         "/_kefu/snapshots/{name}/restore" => post(snapshots::restore),
+        "/_kefu/events" => get(events::events),
         "/_kefu/journal" => get(t::journal).delete(t::clear_journal),
         "/_kefu/journal/stream" => get(t::stream),
         "/_kefu/journal/{id}" => get(t::entry),

@@ -67,11 +67,13 @@ pub(crate) async fn entry(State(s): State<AppState>, Path(id): Path<u64>) -> CRe
 /// `DELETE /_kefu/journal`.
 pub(crate) async fn clear_journal(State(s): State<AppState>) -> StatusCode {
     s.traffic.journal.clear();
+    s.changes.bump();
     StatusCode::NO_CONTENT
 }
 
 /// `GET /_kefu/journal/stream?appid=&path=&errcode=`: Server-Sent Events,
-/// one `entry` event per request as it completes.
+/// one `entry` event per request as it completes; it ends when the server
+/// stops.
 pub(crate) async fn stream(
     State(s): State<AppState>,
     RawQuery(q): RawQuery,
@@ -95,6 +97,7 @@ pub(crate) async fn stream(
             }
         }
     });
+    let events = futures_util::StreamExt::take_until(events, s.changes.closing());
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
@@ -105,6 +108,7 @@ pub(crate) async fn add_fault(
 ) -> CResult<(StatusCode, Json<FaultState>)> {
     let rule = crate::traffic::faults::parse_rule(&body).map_err(ControlError::BadRequest)?;
     let added = s.traffic.faults.add(rule).map_err(ControlError::BadRequest)?;
+    s.changes.bump();
     Ok((StatusCode::CREATED, Json(added)))
 }
 
@@ -116,7 +120,10 @@ pub(crate) async fn faults(State(s): State<AppState>) -> Json<Vec<FaultState>> {
 /// `DELETE /_kefu/faults/{id}`.
 pub(crate) async fn remove_fault(State(s): State<AppState>, Path(id): Path<u64>) -> CResult<StatusCode> {
     match s.traffic.faults.remove(id) {
-        true => Ok(StatusCode::NO_CONTENT),
+        true => {
+            s.changes.bump();
+            Ok(StatusCode::NO_CONTENT)
+        }
         false => Err(ControlError::NotFound("fault")),
     }
 }
@@ -124,6 +131,7 @@ pub(crate) async fn remove_fault(State(s): State<AppState>, Path(id): Path<u64>)
 /// `DELETE /_kefu/faults`.
 pub(crate) async fn clear_faults(State(s): State<AppState>) -> StatusCode {
     s.traffic.faults.clear();
+    s.changes.bump();
     StatusCode::NO_CONTENT
 }
 
@@ -136,6 +144,7 @@ pub(crate) async fn compat(State(s): State<AppState>, RawQuery(q): RawQuery) -> 
 /// `DELETE /_kefu/compat`.
 pub(crate) async fn clear_compat(State(s): State<AppState>) -> StatusCode {
     s.traffic.compat.clear();
+    s.changes.bump();
     StatusCode::NO_CONTENT
 }
 

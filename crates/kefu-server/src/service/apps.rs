@@ -11,6 +11,7 @@ use kefu_core::kf::KfRecord;
 use kefu_core::queue::WaitCase;
 use kefu_core::quota::QuotaRule;
 use kefu_core::session::{self, Fan, Session};
+use kefu_core::token::TokenKind;
 use kefu_core::whitelist::Whitelist;
 use kefu_core::window::Grant;
 use kefu_core::Timestamp;
@@ -187,6 +188,7 @@ pub(super) fn fan_state(f: &Fan) -> c::FanState {
         ever_followed: f.ever_followed,
         message_window: window(f.contact.message),
         event_window: window(f.contact.event),
+        typing_until: f.contact.typing_until.map(|t| t.0),
     }
 }
 
@@ -196,6 +198,7 @@ pub(super) fn session_state(s: &Session) -> c::SessionState {
         kf_account: s.kf_account.to_string(),
         createtime: s.created_at.0,
         last_msg_at: s.last_msg_at.0,
+        closes_at: s.closes_at().0,
     }
 }
 
@@ -243,9 +246,25 @@ pub(crate) async fn app_state(state: &AppState, appid: String, limit: u32) -> CR
             followers: fans.iter().take(cut).map(fan_state).collect(),
             sessions: sessions.iter().take(cut).map(session_state).collect(),
             waiting: waiting.iter().take(cut).map(wait_state).collect(),
+            tokens: token_states(tx, &appid)?,
         })
     })
     .await
+}
+
+/// The lifetimes of the app's current `cgi-bin/token` and `stable_token`.
+fn token_states(tx: &mut dyn Tx, appid: &AppId) -> CResult<Vec<c::TokenState>> {
+    let mut states = Vec::new();
+    for (kind, endpoint) in [(TokenKind::Plain, "token"), (TokenKind::Stable, "stable_token")] {
+        if let Some(t) = tx.current_token(appid, kind)? {
+            states.push(c::TokenState {
+                endpoint: endpoint.into(),
+                issued_at: t.issued_at.0,
+                expires_at: t.expires_at.0,
+            });
+        }
+    }
+    Ok(states)
 }
 
 /// `GET /_kefu/apps/{appid}/fans`: followers after `after`, `limit` of them.

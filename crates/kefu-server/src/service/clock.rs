@@ -21,6 +21,7 @@ pub(crate) fn clock(state: &AppState) -> c::Clock {
     c::Clock {
         now: state.now().0,
         offset: state.clock.offset(),
+        frozen: state.clock.is_frozen(),
     }
 }
 

@@ -264,6 +264,19 @@ pub(crate) async fn enqueue(state: &AppState, appid: String, req: c::Enqueue) ->
 
 /// `GET /_kefu/apps/{appid}/fans/{openid}/messages?from=`: what the follower
 /// wrote and received, oldest first.
+/// `GET /_kefu/apps/{appid}/fans/{openid}`: one follower, with both
+/// windows and the typing indicator.
+pub(crate) async fn fan(state: &AppState, appid: String, openid: String) -> CResult<c::FanState> {
+    let (appid, openid) = (AppId::new(appid), OpenId::new(openid));
+    state
+        .store
+        .read(move |tx| {
+            load_app(tx, &appid)?;
+            Ok(fan_state(&load_fan(tx, &appid, &openid)?))
+        })
+        .await
+}
+
 pub(crate) async fn messages(
     state: &AppState,
     appid: String,

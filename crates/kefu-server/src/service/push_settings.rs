@@ -4,6 +4,7 @@
 use crate::error::ControlError;
 use crate::outbound;
 use crate::state::AppState;
+use kefu_api::callback as cb;
 use kefu_api::control_push as c;
 use kefu_core::app::AccountType;
 use kefu_core::callback::{self, CallbackConfig, Format, Mode};
@@ -144,16 +145,27 @@ pub(crate) async fn deliveries(
         .store
         .read(move |tx| {
             owner(tx, &appid)?;
+            let config = tx.callback(&appid)?;
+            let key = config
+                .and_then(|c| c.encoding_aes_key)
+                .and_then(|k| cb::AesKey::parse(&k).ok());
             Ok(tx
                 .deliveries(&appid, before, limit)?
                 .iter()
-                .map(delivery_state)
+                .map(|d| delivery_state(d, key.as_ref()))
                 .collect())
         })
         .await
 }
 
-fn delivery_state(d: &Delivery) -> c::DeliveryState {
+/// `body`'s `Encrypt` opened with `key`, when it has one that opens.
+fn opened(key: Option<&cb::AesKey>, body: &str) -> Option<String> {
+    let parsed = cb::parse(cb::Format::sniff(body), body).ok()?;
+    let opened = cb::decrypt(key?, parsed.get("Encrypt")?).ok()?;
+    String::from_utf8(opened.msg).ok()
+}
+
+fn delivery_state(d: &Delivery, key: Option<&cb::AesKey>) -> c::DeliveryState {
     c::DeliveryState {
         id: d.id,
         push_id: d.push_id.0,
@@ -169,5 +181,7 @@ fn delivery_state(d: &Delivery) -> c::DeliveryState {
         outcome: d.outcome.as_str().into(),
         detail: d.detail.clone(),
         last: d.last,
+        request_plain: opened(key, &d.request),
+        response_plain: opened(key, &d.response),
     }
 }

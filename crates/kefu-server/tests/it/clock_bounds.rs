@@ -53,7 +53,7 @@ async fn the_clock_reaches_the_last_second_of_9999_exactly() {
     let moved = app
         .control("POST", "/_kefu/clock/advance", json!({ "seconds": LATEST - T0 }))
         .await;
-    assert_eq!(moved, json!({"now": LATEST, "offset": LATEST - T0}));
+    assert_eq!(moved, json!({"now": LATEST, "offset": LATEST - T0, "frozen": true}));
     advance_refused(
         &app,
         json!(1),

@@ -13,6 +13,7 @@ mod talk;
 mod access;
 mod clock_bounds;
 mod connections;
+mod console;
 mod control_guard;
 mod e2e;
 mod faults;

@@ -203,12 +203,14 @@ async fn clock_command_advances_the_virtual_clock() {
         before,
         Clock {
             now: 1_700_000_000,
-            offset: 0
+            offset: 0,
+            frozen: true
         }
     );
     let expected = Clock {
         now: 1_700_003_600,
         offset: 3600,
+        frozen: true,
     };
     assert_eq!(advanced, expected);
     assert_eq!(kefu.control().clock().await.expect("clock"), expected);

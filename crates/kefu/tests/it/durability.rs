@@ -125,7 +125,8 @@ async fn acknowledged_state_survives_sigkill_and_restart() {
         advanced,
         Clock {
             now: T0 + 900,
-            offset: 900
+            offset: 900,
+            frozen: true
         }
     );
     assert_eq!(clock_after, advanced);
@@ -162,6 +163,7 @@ async fn acknowledged_state_survives_sigkill_and_restart() {
                 left: 3,
                 until: T0 + 60
             },
+            typing_until: None,
         }]
     );
     assert_eq!(
@@ -171,6 +173,7 @@ async fn acknowledged_state_survives_sigkill_and_restart() {
             kf_account: ALICE.into(),
             createtime: T0,
             last_msg_at: T0,
+            closes_at: T0 + 1800,
         }]
     );
     assert_eq!(state_after, state_before);

@@ -270,11 +270,16 @@ struct Announced {
 }
 
 impl Announced {
-    /// The address line, the demo app's line, the TLS port's line when
-    /// there is one, and the CA line.
+    /// The address line, the demo app's line, the console's line, the TLS
+    /// port's line when there is one, and the CA line.
     fn read(mut next_line: impl FnMut() -> Option<String>) -> Option<Announced> {
         let base = parse_address(&next_line()?)?;
         let demo = parse_demo(&next_line()?)?;
+        // The console's address: the listening address's page.
+        let console = next_line()?;
+        if console != format!("console: {base}/_kefu/console/") {
+            return None;
+        }
         let mut line = next_line()?;
         let tls = match line.strip_prefix("TLS listening on ") {
             Some(rest) => {

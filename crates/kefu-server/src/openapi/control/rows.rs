@@ -1,116 +1,26 @@
-//! The control API's OpenAPI document, so that tools and test harnesses in
-//! any language can drive kefu's `/_kefu/` routes from a contract. One row
-//! per route and method of `control::ROUTES` names the `kefu-api` types
-//! its handler reads and answers, and the statuses of the
-//! `ControlError`s it can answer; the HTTP tests hold the rows to the
-//! route table both ways.
+//! Every control operation, in the order of `control::ROUTES`, by area.
 
-use super::{json, list, operation_id, path_parameters, q_number, q_text, text, Query, SchemaFn, Schemas};
-use crate::control::routes::OPEN;
+use super::row::{openapi_document, row, state_document, Row};
+use crate::openapi::{json, list, q_number, q_text};
 use kefu_api::{control as c, control_push as cp, platform as p, snapshot as sn, traffic as t};
-use utoipa::openapi::path::OperationBuilder;
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::HttpMethod::{self, Delete, Get, Patch, Post, Put};
-use utoipa::openapi::{ContentBuilder, OpenApi, Paths, RefOr, ResponseBuilder};
+use utoipa::openapi::HttpMethod::{Delete, Get, Patch, Post, Put};
 
-/// The name of the admin-token scheme.
-const ADMIN: &str = "admin_token";
-
-/// What a successful call answers.
-enum Answer {
-    /// JSON of a type, with this status.
-    Json(u16, SchemaFn),
-    /// 204, no body.
-    Empty,
-    /// A body that is not JSON: media type, description.
-    Raw(&'static str, &'static str),
+/// Every control operation.
+pub(super) fn rows() -> Vec<Row> {
+    let mut all = app_rows();
+    all.extend(platform_rows());
+    all.extend(traffic_rows());
+    all
 }
 
-/// One operation: a route and one of its methods.
-struct Row {
-    method: HttpMethod,
-    path: &'static str,
-    summary: &'static str,
-    query: Vec<Query>,
-    body: Option<SchemaFn>,
-    answer: Answer,
-    /// Another answer that is not an error (`health`'s 503).
-    also: Option<(u16, &'static str, SchemaFn)>,
-    /// Statuses of `ControlError`s besides 401 (added for guarded routes).
-    errors: &'static [u16],
-}
-
-fn row(method: HttpMethod, path: &'static str, summary: &'static str) -> Row {
-    Row {
-        method,
-        path,
-        summary,
-        query: Vec::new(),
-        body: None,
-        answer: Answer::Empty,
-        also: None,
-        errors: &[],
-    }
-}
-
-impl Row {
-    fn body(mut self, body: SchemaFn) -> Row {
-        self.body = Some(body);
-        self
-    }
-    fn ok(mut self, answer: SchemaFn) -> Row {
-        self.answer = Answer::Json(200, answer);
-        self
-    }
-    fn created(mut self, answer: SchemaFn) -> Row {
-        self.answer = Answer::Json(201, answer);
-        self
-    }
-    fn raw(mut self, media_type: &'static str, description: &'static str) -> Row {
-        self.answer = Answer::Raw(media_type, description);
-        self
-    }
-    fn query(mut self, q: Query) -> Row {
-        self.query.push(q);
-        self
-    }
-    fn errors(mut self, errors: &'static [u16]) -> Row {
-        self.errors = errors;
-        self
-    }
-}
-
-/// Every control operation, in the order of `ROUTES`.
-fn rows() -> Vec<Row> {
+/// Apps, the human side of their conversations, their push settings.
+fn app_rows() -> Vec<Row> {
     let apps = "/_kefu/apps";
     let app = "/_kefu/apps/{appid}";
     let fan_messages = "/_kefu/apps/{appid}/fans/{openid}/messages";
     let (app_cb, app_log) = ("/_kefu/apps/{appid}/callback", "/_kefu/apps/{appid}/deliveries");
-    let (cmp_cb, cmp_log) = (
-        "/_kefu/components/{component_appid}/callback",
-        "/_kefu/components/{component_appid}/deliveries",
-    );
-    let (journal, faults, compat) = ("/_kefu/journal", "/_kefu/faults", "/_kefu/compat");
-    let filters = [
-        q_text("appid", "Only requests of this app."),
-        q_text("path", "Only requests to this path."),
-        q_number("errcode", "Only answers with this errcode."),
-        q_number("since_id", "Only entries with a larger id."),
-    ];
     let before = q_number("before", "Only entries older than this id.");
     let limit = q_number("limit", "At most this many entries.");
-    let mut journal_list = row(Get, journal, "List journal entries, newest first");
-    let mut stream = row(
-        Get,
-        "/_kefu/journal/stream",
-        "Follow the journal live (Server-Sent Events)",
-    );
-    for f in filters {
-        journal_list = journal_list.query(f);
-        stream = stream.query(f);
-    }
     vec![
         row(Get, apps, "List the apps").ok(list::<c::AppInfo>).errors(&[500]),
         row(Post, apps, "Create an app")
@@ -151,6 +61,13 @@ fn rows() -> Vec<Row> {
         .body(json::<c::Follow>)
         .ok(json::<c::Followed>)
         .errors(&[400, 404, 409, 500]),
+        row(
+            Get,
+            "/_kefu/apps/{appid}/fans/{openid}",
+            "One follower: windows and typing",
+        )
+        .ok(json::<c::FanState>)
+        .errors(&[404, 500]),
         row(Post, "/_kefu/apps/{appid}/fans/{openid}/events", "A follower's event")
             .body(json::<c::FollowerEvent>)
             .ok(json::<c::FanState>)
@@ -237,6 +154,19 @@ fn rows() -> Vec<Row> {
             .query(limit)
             .ok(list::<cp::DeliveryState>)
             .errors(&[404, 500]),
+    ]
+}
+
+/// WeChat users, third-party platforms, the clock, reset, export, import
+/// and snapshots.
+fn platform_rows() -> Vec<Row> {
+    let (cmp_cb, cmp_log) = (
+        "/_kefu/components/{component_appid}/callback",
+        "/_kefu/components/{component_appid}/deliveries",
+    );
+    let before = q_number("before", "Only entries older than this id.");
+    let limit = q_number("limit", "At most this many entries.");
+    vec![
         row(Put, "/_kefu/wechat-users/{wx}", "Say whether a WeChat ID exists")
             .body(json::<c::WechatUser>)
             .ok(json::<c::WechatUser>)
@@ -324,6 +254,33 @@ fn rows() -> Vec<Row> {
         )
         .ok(json::<sn::Imported>)
         .errors(&[404, 500]),
+    ]
+}
+
+/// The live events, the traffic tools, the documents and the open routes.
+fn traffic_rows() -> Vec<Row> {
+    let (journal, faults, compat) = ("/_kefu/journal", "/_kefu/faults", "/_kefu/compat");
+    let filters = [
+        q_text("appid", "Only requests of this app."),
+        q_text("path", "Only requests to this path."),
+        q_number("errcode", "Only answers with this errcode."),
+        q_number("since_id", "Only entries with a larger id."),
+    ];
+    let mut journal_list = row(Get, journal, "List journal entries, newest first");
+    let mut stream = row(
+        Get,
+        "/_kefu/journal/stream",
+        "Follow the journal live (Server-Sent Events)",
+    );
+    for f in filters {
+        journal_list = journal_list.query(f);
+        stream = stream.query(f);
+    }
+    vec![
+        row(Get, "/_kefu/events", "When to read again (Server-Sent Events)").raw(
+            "text/event-stream",
+            "A `state` event (`{\"seq\": N}`) at once and after every committed change or fault-rule change; a `journal` event (`{\"id\": N}`, the newest entry) after WeChat-side requests. Both coalesced, at most one of each kind every 100 ms.",
+        ),
         journal_list
             .query(q_number("limit", "At most this many entries, 1-1000 (default 100)."))
             .ok(list::<t::JournalEntry>)
@@ -372,103 +329,4 @@ fn rows() -> Vec<Row> {
         .errors(&[404, 500]),
         row(Get, "/metrics", "Prometheus metrics").raw("text/plain", "The Prometheus text format."),
     ]
-}
-
-/// An OpenAPI document (kefu's own are 3.1).
-fn openapi_document(_: &mut Schemas) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some("An OpenAPI 3.1 document."))
-        .into()
-}
-
-/// An export document: `format`, `version` and `tables`.
-fn state_document(_: &mut Schemas) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(Some(
-            "`{\"format\": \"kefu-export\", \"version\": 1, \"tables\": {table: [row]}}`: every row an object of column to value (blobs in base64), rows in primary-key order.",
-        ))
-        .into()
-}
-
-fn error_description(status: u16) -> &'static str {
-    match status {
-        400 => "Malformed: the body, a query parameter or a field's value.",
-        401 => "The admin token is missing or wrong.",
-        404 => "The app, account, follower or entry named does not exist.",
-        409 => "The state does not allow it (the error names why).",
-        422 => "Refused: the URL failed the verification handshake.",
-        _ => "The store failed.",
-    }
-}
-
-/// The control API's document.
-pub(super) fn document() -> OpenApi {
-    let mut schemas = Schemas::default();
-    let mut paths = Paths::new();
-    for r in rows() {
-        let guarded = !OPEN.contains(&r.path);
-        let mut op = OperationBuilder::new()
-            .summary(Some(r.summary))
-            .operation_id(Some(operation_id(&r.method, r.path)));
-        for p in path_parameters(r.path) {
-            op = op.parameter(p);
-        }
-        for q in &r.query {
-            op = op.parameter(q.parameter());
-        }
-        if let Some(body) = r.body {
-            let content = ContentBuilder::new().schema(Some(body(&mut schemas))).build();
-            let body = RequestBodyBuilder::new()
-                .description(Some("JSON; an empty body reads as `{}`."))
-                .content("application/json", content)
-                .build();
-            op = op.request_body(Some(body));
-        }
-        op = match r.answer {
-            Answer::Json(status, schema) => {
-                op.response(status.to_string(), super::json_response("Done.", schema(&mut schemas)))
-            }
-            Answer::Empty => op.response("204", ResponseBuilder::new().description("Done.")),
-            Answer::Raw(media_type, description) => {
-                let content = ContentBuilder::new().schema(Some(text(description))).build();
-                let response = ResponseBuilder::new()
-                    .description(description)
-                    .content(media_type, content);
-                op.response("200", response)
-            }
-        };
-        if let Some((status, description, schema)) = r.also {
-            op = op.response(
-                status.to_string(),
-                super::json_response(description, schema(&mut schemas)),
-            );
-        }
-        let unauthorized: &[u16] = if guarded { &[401] } else { &[] };
-        for &status in unauthorized.iter().chain(r.errors) {
-            let error = super::json_response(error_description(status), schemas.named::<c::ControlError>());
-            op = op.response(status.to_string(), error);
-        }
-        if guarded {
-            op = op.security(SecurityRequirement::new(ADMIN, Vec::<String>::new()));
-        }
-        paths.add_path_operation(r.path, vec![r.method], op.build());
-    }
-    let admin = HttpBuilder::new()
-        .scheme(HttpAuthScheme::Bearer)
-        .description(Some(
-            "The admin token, when kefu is started with one (`--admin-token`).",
-        ))
-        .build();
-    super::document(
-        "kefu control API",
-        "kefu's own API under `/_kefu/`: the human side of WeChat customer service (followers, workers, \
-         invitations), push settings and delivery logs, third-party platforms, the virtual clock, and the \
-         traffic tools (request journal, fault rules, compatibility report). Errors answer an HTTP status \
-         and a `ControlError` body.",
-        paths,
-        schemas,
-        Some((ADMIN, SecurityScheme::Http(admin))),
-    )
 }
