@@ -8,11 +8,14 @@ screenshots under docs/console/ are taken here, so they stay current.
 """
 
 import contextlib
+import json
 import os
 import re
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -26,6 +29,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 REFUSED = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d ")
+# The refusals these checks cause on purpose; any other answer of 4xx or 5xx
+# to the page (a wrong path in the console's code, say) fails the run.
+EXPECTED = [
+    (409, re.compile(r"^POST /_kefu/apps/[^/]+/kf/[^/]+/messages$")),  # the reply after the session closed
+    (401, re.compile(r"^(GET|POST) /_kefu/")),  # before the admin token is given
+]
 
 expect.set_options(timeout=5_000)
 
@@ -51,11 +60,19 @@ class Browser:
         self.pages.append(page)
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
         page.on("console", lambda m: self.console(page, m))
+        page.on("response", lambda r: self.response(page, r))
         return page
 
+    def response(self, page, answer):
+        if answer.status < 400:
+            return
+        call = f"{answer.request.method} {urllib.parse.urlsplit(answer.url).path}"
+        if not any(status == answer.status and path.search(call) for status, path in EXPECTED):
+            self.errors.append(f"{page.url}: {call} answered {answer.status}")
+
     def console(self, page, message):
-        # The browser itself logs every answer of 4xx as an error: those are
-        # the refusals the page shows beside their controls. Anything else
+        # The browser itself logs every answer of 4xx as an error; those are
+        # checked one by one against EXPECTED in `response`. Anything else
         # logged as an error (a 5xx, a network failure, console.error) fails.
         if message.type == "error" and not REFUSED.search(message.text):
             self.errors.append(f"{page.url}: console: {message.text}")
@@ -69,6 +86,20 @@ class Browser:
     def close(self):
         self.browser.close()
         assert not self.errors, "JavaScript errors:\n" + "\n".join(self.errors)
+
+
+def wechat(kefu, path, body):
+    """A WeChat-API call as the developer's own code makes it, with a
+    cgi-bin/token token of its own (the console's never disturbs it)."""
+    query = f"grant_type=client_credential&appid={kefu.appid}&secret={kefu.secret}"
+    with urllib.request.urlopen(f"{kefu.url}/cgi-bin/token?{query}") as r:
+        token = json.load(r)["access_token"]
+    request = urllib.request.Request(f"{kefu.url}{path}?access_token={token}", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as r:
+        answer = json.load(r)
+    assert answer.get("errcode", 0) == 0, f"{path}: {answer}"
+    return answer
 
 
 def step(text):
@@ -161,6 +192,17 @@ def live_and_time(browser, kefu, page, openid):
     phone = page.get_by_role("log", name="Follower's phone")
     expect(phone).to_contain_text("从命令行发来的")
     print(f"    shown {time.monotonic() - started:.2f} s after the CLI started", flush=True)
+
+    step("custom/send's news and menu show on the phone; a javascript: link is not kept")
+    news = {"title": "订单进度", "description": "查看物流", "url": "javascript:alert(1)", "picurl": ""}
+    wechat(kefu, "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "news", "news": {"articles": [news]}})
+    menu = {"head_content": "您对本次服务是否满意呢？", "list": [{"id": "101", "content": "满意"}, {"id": "102", "content": "不满意"}],
+            "tail_content": "欢迎再次光临"}
+    wechat(kefu, "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "msgmenu", "msgmenu": menu})
+    article = phone.get_by_role("link", name="📰 订单进度")
+    expect(article).to_have_attribute("href", "#")
+    expect(phone).to_contain_text("不满意")
+    expect(phone).to_contain_text("欢迎再次光临")
 
     step("another browser's action shows too")
     other = browser.page()

@@ -13,13 +13,7 @@ work=$target/browser
 
 say() { printf '==> %s\n' "$*"; }
 
-if [ -n "${KEFU_BIN:-}" ]; then
-    kefu=$KEFU_BIN # a kefu built elsewhere
-else
-    say "building kefu"
-    cargo build -q -p kefu
-    kefu=$target/debug/kefu
-fi
+. .ci/kefu-bin.sh
 
 missing=()
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)

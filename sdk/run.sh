@@ -15,13 +15,7 @@ matrix=docs/sdk-matrix.md
 
 say() { printf '==> %s\n' "$*"; }
 
-if [ -n "${KEFU_BIN:-}" ]; then
-    kefu=$KEFU_BIN # a kefu built elsewhere
-else
-    say "building kefu"
-    cargo build -q -p kefu
-    kefu=$target/debug/kefu
-fi
+. .ci/kefu-bin.sh
 
 say "wechatpy into $work/venv"
 venv=$work/venv

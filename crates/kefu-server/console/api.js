@@ -63,10 +63,19 @@ async function accessToken(app, fresh) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ grant_type: 'client_credential', appid: app.appid, secret: app.secret }),
   });
-  const data = await res.json();
+  const data = weChatAnswer(res, await readAnswer(res), '/cgi-bin/stable_token');
   if (data.errcode) throw new ApiError(`stable_token: ${data.errcode} ${data.errmsg}`, res.status, data.errcode);
   tokens.set(app.appid, data.access_token);
   return data.access_token;
+}
+
+/** A WeChat answer must be HTTP 200 with a JSON object (a fault rule may answer otherwise). */
+function weChatAnswer(res, data, path) {
+  if (!res.ok || !data || typeof data !== 'object') {
+    const body = typeof data === 'string' && data ? `: ${data.slice(0, 200)}` : '';
+    throw new ApiError(`${path} answered HTTP ${res.status}${body}`, res.status);
+  }
+  return data;
 }
 
 /** Token errors after which a fresh token is fetched and the call re-run once. */
@@ -81,9 +90,9 @@ export async function wechat(app, path, body, query = {}) {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body ?? {}),
     });
-    const data = await readAnswer(res);
-    if (!fresh && data && STALE.includes(data.errcode)) continue;
-    if (data && data.errcode) throw new ApiError(`${data.errcode} ${data.errmsg}`, res.status, data.errcode);
+    const data = weChatAnswer(res, await readAnswer(res), path);
+    if (!fresh && STALE.includes(data.errcode)) continue;
+    if (data.errcode) throw new ApiError(`${data.errcode} ${data.errmsg}`, res.status, data.errcode);
     return data;
   }
 }
@@ -91,7 +100,8 @@ export async function wechat(app, path, body, query = {}) {
 /**
  * Follows `GET /_kefu/events` (read with fetch, so the admin token goes in
  * a header), calling `onEvent(name, data)`; reconnects after a second
- * when the stream ends. `onStatus` hears 'on', 'off' or an ApiError.
+ * when the stream ends. `onStatus` hears 'on', 'off', or the ApiError of a
+ * refusal (then it stops).
  */
 export async function follow(onEvent, onStatus) {
   for (;;) {
@@ -104,7 +114,8 @@ export async function follow(onEvent, onStatus) {
       onStatus('on');
       await readEvents(res.body, onEvent);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return onStatus(e);
+      // Refused (401, 403): retrying would not help; say why and stop.
+      if (e instanceof ApiError && e.status >= 400 && e.status < 500) return onStatus(e);
     }
     onStatus('off');
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -16,15 +16,23 @@ const TYPES = [
   ['mini_game', 'MiniGame'],
 ];
 
+/** Apps whose secret was asked for, kept through redraws (not stored). */
+const revealed = new Set();
+
 /** The secret, hidden until asked for. */
 function secret(app) {
-  const value = h('span', { class: 'secret' }, '••••••••');
-  const button = h('button', { type: 'button', class: 'small', 'aria-label': `Show secret of ${app.appid}` }, 'Show');
+  const value = h('span', { class: 'secret' });
+  const button = h('button', { type: 'button', class: 'small', 'aria-label': `Show secret of ${app.appid}` });
+  const show = () => {
+    const shown = revealed.has(app.appid);
+    value.textContent = shown ? app.secret : '••••••••';
+    button.textContent = shown ? 'Hide' : 'Show';
+  };
   button.addEventListener('click', () => {
-    const shown = value.textContent === app.secret;
-    value.textContent = shown ? '••••••••' : app.secret;
-    button.textContent = shown ? 'Show' : 'Hide';
+    if (!revealed.delete(app.appid)) revealed.add(app.appid);
+    show();
   });
+  show();
   return h('span', {}, value, ' ', button);
 }
 
@@ -67,6 +75,7 @@ export function appsView(ctx) {
           h('td', {}, secret(a)),
           h('td', {}, a.kf_enabled ? tag('on', 'on') : tag('off', 'bad'))))) : empty('no apps yet — create one'));
     },
+    failed: (e) => fill(list, h('p', { class: 'error', role: 'alert' }, e.message)),
   };
 }
 

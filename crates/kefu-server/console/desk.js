@@ -13,13 +13,19 @@ function workerSelect(id) {
   return h('select', { id });
 }
 
+/** The chosen worker's account; an error that says why when none is online. */
+function chosen(select) {
+  if (!select.value) throw new Error('no worker is online: bring one online under Kf accounts first');
+  return select.value;
+}
+
 export function deskPanel(ctx) {
   const kept = new Map();
   let appid = null;
   const worker = workerSelect('desk-worker');
   const queue = h('div');
   const sessions = h('div');
-  const accept = (openid) => control('POST', `/_kefu/apps/${enc(appid)}/kf/${enc(worker.value)}/accept`, openid ? { openid } : undefined);
+  const accept = (openid) => control('POST', `/_kefu/apps/${enc(appid)}/kf/${enc(chosen(worker))}/accept`, openid ? { openid } : undefined);
   const el = h('section', { class: 'card', 'aria-label': "Worker's desk" },
     h('h2', {}, "Worker's desk"),
     h('div', { class: 'row' }, field('Worker', worker), action('Accept next', () => accept(), { class: 'primary' })),
@@ -57,7 +63,7 @@ export function followerDesk(ctx, appid, openid) {
   const worker = workerSelect('desk-worker');
   const path = (account, verb) => `/_kefu/apps/${enc(appid)}/kf/${enc(account)}/${verb}`;
   const session = () => state?.sessions.find((s) => s.openid === openid);
-  const serving = () => session()?.kf_account ?? worker.value;
+  const serving = () => session()?.kf_account ?? chosen(worker);
 
   const reply = h('textarea', { id: 'worker-reply', rows: 2, placeholder: '有什么可以帮您？', 'aria-label': 'Worker reply' });
   const replyForm = form({ 'aria-label': 'Reply as the worker' }, [reply],
@@ -78,8 +84,8 @@ export function followerDesk(ctx, appid, openid) {
   const el = h('section', { class: 'card', 'aria-label': "Worker's desk" },
     h('h2', {}, "Worker's desk"), status,
     h('div', { class: 'row' }, field('Worker', worker),
-      action('Accept next', () => control('POST', path(worker.value, 'accept')), { class: 'primary' }),
-      action('Accept this follower', () => control('POST', path(worker.value, 'accept'), { openid })),
+      action('Accept next', () => control('POST', path(chosen(worker), 'accept')), { class: 'primary' }),
+      action('Accept this follower', () => control('POST', path(chosen(worker), 'accept'), { openid })),
       action('Put in waiting queue', () => control('POST', `/_kefu/apps/${enc(appid)}/waitcase`, { openid }))),
     replyForm, transfer,
     h('div', { class: 'row' }, action('Close session', () => control('POST', path(serving(), 'close'), { openid }), { class: 'danger' })),
@@ -98,7 +104,8 @@ export function followerDesk(ctx, appid, openid) {
         ? [tag('in session', 'on'), ` with ${current.kf_account} since `, at(current.createtime, now), '; closes ', at(current.closes_at, now), ' unless a message comes']
         : position >= 0
           ? [tag('waiting', 'wait'), ` ${position + 1} of ${s.waiting.length} in the queue since `, at(s.waiting[position].arrived_at, now)]
-          : [tag('no session'), ' Accept them from the queue, or open a session with kfsession/create.']);
+          : [tag('no session'), ' Accept them from the queue, or open a session with kfsession/create.',
+            s.truncated ? ' (The app has more sessions or waiting followers than one read lists: this one may be among them.)' : null]);
     },
   };
 }

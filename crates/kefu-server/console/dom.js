@@ -96,17 +96,22 @@ export const tag = (text, kind = '') => h('span', { class: `tag ${kind}` }, text
 export const empty = (text) => h('p', { class: 'empty' }, text);
 
 /**
- * A button for a list that is drawn again on every change: its error is
- * kept in `kept` under `key`, so a redraw shows it still.
+ * A button for a list that is drawn again on every change: its error, and
+ * whether its call is still running, are kept in `kept` under `key`, so a
+ * redraw shows them still; when the button was redrawn away meanwhile, a
+ * `kefu:redraw` event asks for one more redraw to show the outcome.
  */
 export function keptAction(kept, key, text, work, props = {}) {
   const slot = errorSlot();
-  slot.textContent = kept.get(key) || '';
-  const button = h('button', { type: 'button', class: 'small', ...props }, text);
+  const state = kept.get(key) || {};
+  slot.textContent = state.error || '';
+  const button = h('button', { type: 'button', class: 'small', disabled: !!state.busy, ...props }, text);
   button.addEventListener('click', async () => {
-    kept.delete(key);
+    kept.set(key, { busy: true });
     await act(button, slot, work);
-    if (slot.textContent) kept.set(key, slot.textContent);
+    if (slot.textContent) kept.set(key, { error: slot.textContent });
+    else kept.delete(key);
+    if (!slot.isConnected) document.dispatchEvent(new Event('kefu:redraw'));
   });
   return h('span', { class: 'action' }, button, slot);
 }

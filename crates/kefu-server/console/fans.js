@@ -38,14 +38,17 @@ export function followersPanel(ctx) {
   };
 }
 
+/** A link target from a message: web addresses only, never `javascript:`. */
+const web = (url) => (/^https?:\/\//i.test(url || '') ? url : '#');
+
 /** What a message looks like on the phone. */
 function content(m) {
   const d = m.detail || {};
   switch (m.msgtype) {
     case 'text': return m.text;
-    case 'news': return h('div', { class: 'news' }, (d.articles || []).map((a) => h('a', { href: a.url || '#', title: a.description || '' }, `📰 ${a.title || ''}`)));
+    case 'news': return h('div', { class: 'news' }, (d.articles || []).map((a) => h('a', { href: web(a.url), title: a.description || '', rel: 'noopener noreferrer', target: '_blank' }, `📰 ${a.title || ''}`)));
     case 'msgmenu': return h('div', {}, d.head_content || '', (d.list || []).map((i) => h('span', { class: 'menu-item' }, i.content)), d.tail_content || '');
-    case 'link': return h('a', { href: d.url || '#' }, `🔗 ${d.title || ''}`);
+    case 'link': return h('a', { href: web(d.url), rel: 'noopener noreferrer', target: '_blank' }, `🔗 ${d.title || ''}`);
     default: return h('span', { class: 'media' }, `[${m.msgtype}] ${d.media_id || d.title || ''}`);
   }
 }
@@ -55,6 +58,17 @@ function bubble(m) {
   const who = mine ? 'follower' : m.worker ? m.worker : 'the app (custom/send)';
   return h('div', { class: `msg${mine ? ' me' : ''}` }, h('div', { class: 'bubble' }, content(m)),
     h('span', { class: 'meta' }, `${who} · ${when(m.time).slice(11)}`));
+}
+
+/** Every message of a follower, page after page (1000 a page). */
+async function allMessages(base) {
+  const all = [];
+  for (;;) {
+    const from = all.length ? all[all.length - 1].msgid + 1 : 1;
+    const page = await get(`${base}/messages?from=${from}`);
+    all.push(...page);
+    if (page.length < 1000) return all;
+  }
 }
 
 function phone(ctx, appid, openid) {
@@ -89,6 +103,7 @@ function phone(ctx, appid, openid) {
 
   return {
     el,
+    leave: () => clearTimeout(typingTimer),
     async update(state, fan) {
       const now = ctx.now();
       title.textContent = state.app.wechat_id;
@@ -101,7 +116,7 @@ function phone(ctx, appid, openid) {
       win.textContent = w && w.until > now
         ? `48-hour window: ${w.left} send${w.left === 1 ? '' : 's'} left, closes ${when(w.until)} (${Math.round((w.until - now) / 3600)} h)`
         : '48-hour window closed: the app cannot write until the follower does';
-      const messages = fan ? await get(`${base}/messages`) : [];
+      const messages = fan ? await allMessages(base) : [];
       const atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
       fill(chat, messages.length ? messages.map(bubble) : empty('no messages yet — write as the follower below'));
       if (atBottom) chat.scrollTop = chat.scrollHeight;
@@ -132,5 +147,6 @@ export function conversationView(ctx, appid, openid) {
     },
     journal: () => caused.journal(),
     failed: (e) => { note.textContent = e.message; },
+    leave: () => p.leave(),
   };
 }

@@ -32,7 +32,8 @@ const ctx = {
 let current = null;
 
 function route() {
-  const parts = location.pathname.slice(BASE.length).split('/').filter(Boolean).map(decodeURIComponent);
+  const decode = (p) => { try { return decodeURIComponent(p); } catch { return p; } };
+  const parts = location.pathname.slice(BASE.length).split('/').filter(Boolean).map(decode);
   current?.leave?.();
   if (parts[0] === 'apps' && parts[1] && parts[2] === 'fans' && parts[3]) {
     current = conversationView(ctx, parts[1], parts[3]);
@@ -61,7 +62,8 @@ async function refresh() {
       await current?.refresh();
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return prompt(e.message);
-      current?.failed?.(e);
+      if (current?.failed) current.failed(e);
+      else showFatal(e.message);
     }
   })();
   await reading;
@@ -102,7 +104,7 @@ function prompt(reason) {
 
 function setLive(status) {
   if (status instanceof ApiError) {
-    live.textContent = 'locked';
+    live.textContent = status.status === 401 ? 'locked' : `no live updates: ${status.message}`;
     live.className = 'live off';
     return;
   }
@@ -151,6 +153,8 @@ document.addEventListener('click', (event) => {
 });
 
 window.addEventListener('popstate', route);
+// A control whose list was redrawn while its call ran asks for a redraw to show the outcome.
+document.addEventListener('kefu:redraw', () => refresh());
 window.addEventListener('error', (e) => showFatal(e.message));
 window.addEventListener('unhandledrejection', (e) => showFatal(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
 setInterval(showClock, 1000);

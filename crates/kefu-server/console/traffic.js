@@ -9,7 +9,7 @@ import { h, fill, form, field, empty, tag, when, keptAction } from './dom.js';
 /** A journal entry as one line that opens to the whole entry. */
 function entryLine(e, opened) {
   const body = h('div');
-  const line = h('details', { open: opened.has(e.id) },
+  const line = h('details', {},
     h('summary', {}, h('span', { class: 'mono' }, `#${e.id}`), when(e.virtual_time).slice(11), h('strong', {}, `${e.method} ${e.path}`),
       e.errcode ? tag(`errcode ${e.errcode}`, 'bad') : tag('ok', 'on'), h('span', { class: 'muted' }, `${Math.round(e.latency_us / 100) / 10} ms`),
       e.fault ? tag(`fault ${e.fault}`, 'wait') : null, e.compat.length ? tag('compat', 'wait') : null),
@@ -21,7 +21,8 @@ function entryLine(e, opened) {
   line.addEventListener('toggle', () => {
     if (line.open) { opened.add(e.id); show().catch((err) => fill(body, h('p', { class: 'error' }, err.message))); } else opened.delete(e.id);
   });
-  if (line.open) show().catch(() => {});
+  // Opened before the redraw: open it again (the toggle event reads it once).
+  line.open = opened.has(e.id);
   return line;
 }
 

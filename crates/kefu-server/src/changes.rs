@@ -4,7 +4,10 @@
 //! Every write the store commits (a WeChat call, a control call, the
 //! background loop, a push's log) passes through [`Announcing`], a store
 //! that forwards to the real one and bumps [`Changes`] after each commit;
-//! fault rules bump it too. `GET /_kefu/events` streams the counter. It
+//! fault rules bump it too. The push dispatcher's claims and heartbeats,
+//! which commit every 250 ms and change nothing a view shows, use the
+//! store unwrapped (`AppState::bookkeeping`). `GET /_kefu/events` streams
+//! the counter. It
 //! says *that* something changed, not what: a view reads again what it
 //! shows. Writes made by another process sharing a PostgreSQL database are
 //! not seen here (behaviour §17).
@@ -32,6 +35,11 @@ impl Changes {
     /// connections holding them can close.
     pub(crate) fn close(&self) {
         self.closed.send_replace(true);
+    }
+
+    /// The server serves again (the same state may be served more than once).
+    pub(crate) fn reopen(&self) {
+        self.closed.send_replace(false);
     }
 
     /// Resolves once [`close`](Self::close) was called.

@@ -135,6 +135,7 @@ pub async fn serve_with(
     use futures_util::FutureExt;
     let limiter = connections::Limiter::new(&state.config.connections);
     let changes = state.changes.clone();
+    changes.reopen();
     let app: App = tower::ServiceBuilder::new()
         .map_request(collapse_slashes as fn(Request) -> Request)
         .service(router(state));

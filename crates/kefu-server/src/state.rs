@@ -160,6 +160,10 @@ pub struct AppState {
     /// Bumped after every commit and fault change; `GET /_kefu/events`
     /// streams it to the console.
     pub(crate) changes: Arc<Changes>,
+    /// The same store, its commits not announced: for the push
+    /// dispatcher's claims and heartbeats, which commit every 250 ms and
+    /// change nothing a view shows.
+    pub(crate) bookkeeping: Arc<dyn Store>,
 }
 
 /// Avatar uploads read at once: each may hold its body (5 MiB), the file
@@ -175,7 +179,8 @@ impl AppState {
         let traffic = Arc::new(Traffic::new(config.journal_size));
         let changes = Arc::new(Changes::new());
         AppState {
-            store: Announcing::wrap(store, changes.clone()),
+            store: Announcing::wrap(store.clone(), changes.clone()),
+            bookkeeping: store,
             changes,
             clock: Arc::new(clock),
             config: Arc::new(config),

@@ -87,13 +87,13 @@ impl Dispatcher {
         if self.state.store.shared() {
             // Claims are made only once others can see this process is alive.
             let at = now_ms();
-            let beat = self.state.store.write(move |tx| tx.heartbeat(&owner, at)).await;
+            let beat = self.state.bookkeeping.write(move |tx| tx.heartbeat(&owner, at)).await;
             if let Err(e) = beat {
                 tracing::warn!(error = %e, "pushes: cannot send a heartbeat");
             }
         } else {
             // This process owns the data: claims left by an earlier run are free.
-            let release = self.state.store.write(move |tx| tx.release_pushes(&owner)).await;
+            let release = self.state.bookkeeping.write(move |tx| tx.release_pushes(&owner)).await;
             if let Err(e) = release {
                 tracing::warn!(error = %e, "pushes: cannot release earlier claims");
             }
@@ -116,7 +116,7 @@ impl Dispatcher {
             let stale = now_ms() - STALE_MS;
             let claimed = self
                 .state
-                .store
+                .bookkeeping
                 .write(move |tx| tx.claim_pushes(&owner, stale, HELD, BATCH, &skip))
                 .await;
             let batch = match claimed {
@@ -208,7 +208,7 @@ async fn heartbeat(state: AppState) {
     loop {
         let owner = state.pushes.owner.clone();
         let at = now_ms();
-        if let Err(e) = state.store.write(move |tx| tx.heartbeat(&owner, at)).await {
+        if let Err(e) = state.bookkeeping.write(move |tx| tx.heartbeat(&owner, at)).await {
             tracing::warn!(error = %e, "pushes: cannot send a heartbeat");
         }
         tokio::time::sleep(HEARTBEAT).await;

@@ -262,8 +262,6 @@ pub(crate) async fn enqueue(state: &AppState, appid: String, req: c::Enqueue) ->
         .await
 }
 
-/// `GET /_kefu/apps/{appid}/fans/{openid}/messages?from=`: what the follower
-/// wrote and received, oldest first.
 /// `GET /_kefu/apps/{appid}/fans/{openid}`: one follower, with both
 /// windows and the typing indicator.
 pub(crate) async fn fan(state: &AppState, appid: String, openid: String) -> CResult<c::FanState> {
@@ -277,6 +275,8 @@ pub(crate) async fn fan(state: &AppState, appid: String, openid: String) -> CRes
         .await
 }
 
+/// `GET /_kefu/apps/{appid}/fans/{openid}/messages?from=`: what the follower
+/// wrote and received, oldest first.
 pub(crate) async fn messages(
     state: &AppState,
     appid: String,

@@ -5,6 +5,7 @@
 mod cli;
 mod cli_errors;
 mod cli_platform;
+mod console;
 mod durability;
 mod full_disk;
 mod https;
