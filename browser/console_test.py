@@ -143,6 +143,31 @@ def walk_through(browser, kefu):
     page.get_by_role("button", name="Accept invitation: kf1@kefu_demo").click()
     page.get_by_role("button", name="Go online: kf1@kefu_demo").click()
     expect(page.get_by_role("button", name="Go offline: kf1@kefu_demo")).to_be_visible()
+
+    step("kf2: its invitation expires on the clock, the next is rejected, the third accepted")
+    page.get_by_label("Kf account", exact=True).fill("kf2")
+    page.get_by_label("Nickname", exact=True).fill("小李")
+    page.get_by_role("button", name="Add kf account").click()
+    kf2 = page.get_by_role("row", name=re.compile("kf2@kefu_demo"))
+    expect(kf2).to_contain_text("kf_id 1002 · 小李")
+
+    def invite_li():
+        page.get_by_label("Account to bind").select_option("kf2@kefu_demo")
+        page.get_by_label("WeChat ID to invite").fill("worker_li")
+        page.get_by_role("button", name="Invite", exact=True).click()
+        expect(kf2).to_contain_text("waiting")
+
+    invite_li()
+    page.get_by_label("Advance clock (seconds)").fill(str(7 * 24 * 3600))
+    page.get_by_role("button", name="Advance", exact=True).click()
+    expect(kf2).to_contain_text("expired")
+    invite_li()  # the console's token expired with the clock: it took a new one
+    page.get_by_role("button", name="Reject invitation: kf2@kefu_demo").click()
+    expect(kf2).to_contain_text("rejected")
+    invite_li()
+    page.get_by_role("button", name="Accept invitation: kf2@kefu_demo").click()
+    page.get_by_role("button", name="Go online: kf2@kefu_demo").click()
+    expect(page.get_by_role("button", name="Go offline: kf2@kefu_demo")).to_be_visible()
     shot(page, "app.png")
 
     step("a new follower opens its conversation; it writes as the follower")
@@ -172,6 +197,11 @@ def walk_through(browser, kefu):
     expect(phone).to_contain_text("kf1@kefu_demo")
     expect(typing).to_have_count(0)
 
+    step("transfer the session to kf2")
+    page.get_by_label("Transfer to").select_option("kf2@kefu_demo")
+    page.get_by_role("button", name="Transfer", exact=True).click()
+    expect(desk).to_contain_text("with kf2@kefu_demo")
+
     step("the pushes: the follower's message, encrypted and opened, answered with the transfer")
     caused = page.get_by_role("region", name="What the conversation caused")
     push = caused.locator("details", has_text="text").first
@@ -181,6 +211,7 @@ def walk_through(browser, kefu):
     expect(push).to_contain_text("你好，我的订单还没到")
     expect(push).to_contain_text("transfer_customer_service")
     expect(caused).to_contain_text("kf_create_session")
+    expect(caused).to_contain_text("kf_switch_session")
     shot(page, "conversation.png")
     return page, openid
 
@@ -192,6 +223,17 @@ def live_and_time(browser, kefu, page, openid):
     phone = page.get_by_role("log", name="Follower's phone")
     expect(phone).to_contain_text("从命令行发来的")
     print(f"    shown {time.monotonic() - started:.2f} s after the CLI started", flush=True)
+
+    step("the follower sends an image and clicks a menu; the click is pushed")
+    page.get_by_label("Message type").select_option("image")
+    page.get_by_role("button", name="Send as follower").click()
+    expect(phone).to_contain_text("[image]")
+    page.get_by_label("Event key").fill("MENU_HELP")
+    page.get_by_role("button", name="Click menu").click()
+    caused = page.get_by_role("region", name="What the conversation caused")
+    click = caused.locator("details", has_text=re.compile("CLICK", re.IGNORECASE)).first
+    click.locator("summary").click()
+    expect(click).to_contain_text("MENU_HELP")
 
     step("custom/send's news and menu show on the phone; a javascript: link is not kept")
     news = {"title": "订单进度", "description": "查看物流", "url": "javascript:alert(1)", "picurl": ""}
@@ -226,7 +268,7 @@ def live_and_time(browser, kefu, page, openid):
 
     step("the clock: 31 idle minutes close the session")
     desk = page.get_by_role("region", name="Worker's desk")
-    expect(desk).to_contain_text("with kf1@kefu_demo")
+    expect(desk).to_contain_text("with kf2@kefu_demo")
     page.get_by_label("Advance clock (seconds)").fill("1860")
     page.get_by_role("button", name="Advance", exact=True).click()
     expect(desk).to_contain_text("no session")
@@ -248,6 +290,19 @@ def live_and_time(browser, kefu, page, openid):
     expect(traffic).to_contain_text("errcode -1, 2 times")
     traffic.get_by_role("button", name=re.compile("Remove fault")).click()
     expect(traffic).to_contain_text("no fault rules")
+
+    step("create an app; reset: the demo app comes back, the new one is gone")
+    page.get_by_role("link", name="Apps", exact=True).click()
+    page.get_by_label("Type", exact=True).select_option("official_account")
+    page.get_by_label("WeChat ID", exact=True).fill("console_shop")
+    page.get_by_role("button", name="Create app").click()
+    expect(page.get_by_role("heading", name=re.compile("console_shop"))).to_be_visible()
+    page.get_by_role("link", name="Apps", exact=True).click()
+    expect(page.get_by_role("cell", name="console_shop")).to_be_visible()
+    page.get_by_role("button", name="Reset…").click()
+    page.get_by_role("button", name="Yes, reset everything").click()
+    expect(page.get_by_role("cell", name="console_shop")).to_have_count(0)
+    expect(page.get_by_role("cell", name="kefu_demo")).to_be_visible()
 
 
 def admin_token(browser, kefu, token):

@@ -208,6 +208,13 @@ impl ControlClient {
         self.call(Method::POST, &path, Some(msg)).await
     }
 
+    /// `GET /_kefu/apps/{appid}/fans/{openid}`: one follower, with both send
+    /// windows and the typing indicator.
+    pub async fn follower(&self, appid: &str, openid: &str) -> Result<c::FanState, ClientError> {
+        let path = format!("/apps/{appid}/fans/{openid}");
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
     /// `GET /_kefu/apps/{appid}/fans/{openid}/messages`: what the follower
     /// wrote and received.
     pub async fn follower_messages(&self, appid: &str, openid: &str) -> Result<Vec<c::MessageState>, ClientError> {

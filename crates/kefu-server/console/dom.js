@@ -21,6 +21,8 @@ export function h(tag, props = {}, ...children) {
 
 /** A labelled field: `<label>Text <input></label>`. */
 export function field(text, control, props = {}) {
+  // A wrapped select's options would join its label's text: name it alone.
+  if (control.tagName === 'SELECT' && !control.hasAttribute('aria-label')) control.setAttribute('aria-label', text);
   return h('label', { class: 'field', ...props }, text, control);
 }
 

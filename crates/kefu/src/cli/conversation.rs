@@ -61,6 +61,12 @@ pub(crate) enum FanCmd {
         #[arg(long)]
         key: Option<String>,
     },
+    /// The follower: following or not, both send windows, the typing indicator.
+    #[command(after_help = "Example:\n  kefu fan show --app wx0123456789abcdef o_alice")]
+    Show {
+        #[command(flatten)]
+        fan: FanAt,
+    },
     /// What the follower wrote and received, oldest first.
     #[command(after_help = "Example:\n  kefu fan messages --app wx0123456789abcdef o_alice")]
     Messages {
@@ -175,6 +181,10 @@ pub(crate) async fn fan(cmd: FanCmd, remote: &Remote) -> anyhow::Result<()> {
         FanCmd::Event { fan, event, key } => {
             let done = ctl.follower_event(&fan.app, &fan.openid, &event, key.as_deref()).await;
             remote.scope().app(&fan.app).show(done)
+        }
+        FanCmd::Show { fan } => {
+            let shown = ctl.follower(&fan.app, &fan.openid).await;
+            remote.scope().app(&fan.app).show(shown)
         }
         FanCmd::Messages { fan } => {
             let messages = ctl.follower_messages(&fan.app, &fan.openid).await;

@@ -438,7 +438,8 @@ async fn worker_accept_from_an_empty_queue_fails_readably() {
 
 /// A follower waiting for a named account is accepted by it, handed over
 /// with `worker transfer`, and `worker close` ends the session; media and
-/// events go through `fan write --image` and `fan event`.
+/// events go through `fan write --image` and `fan event`; `fan show` shows
+/// the follower as the event left them.
 #[tokio::test]
 async fn worker_transfer_and_close_and_fan_media_and_events() {
     // Arrange
@@ -466,8 +467,16 @@ async fn worker_transfer_and_close_and_fan_media_and_events() {
         .await
         .json();
     let refused = kefu.cli(&["fan", "write", "--app", &app, &fan, "hello?"]).await;
+    let shown: FanState = kefu.cli(&["fan", "show", "--app", &app, &fan]).await.json();
+    let nobody = kefu.cli(&["fan", "show", "--app", &app, "o_nobody"]).await;
 
     // Assert
+    assert_eq!(shown, left);
+    assert_eq!(nobody.code, Some(1), "{nobody:?}");
+    assert!(
+        nobody.stderr.contains("control error 404 follower_not_found"),
+        "{nobody:?}"
+    );
     assert_eq!(waiting.kf_account.as_deref(), Some(ann.as_str()));
     assert_eq!(moved.kf_account, ben);
     assert_eq!(with_ben.kf_account, ben);
