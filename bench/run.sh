@@ -91,6 +91,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/read.sh
+. "$(dirname "${BASH_SOURCE[0]}")/read.sh"
 
 case $DATABASE in
     "") PG="" ;;
@@ -399,6 +401,7 @@ run_wrk create "$KEFU_PID" "$KEFU_URL/customservice/kfsession/create?access_toke
     "$BENCH_DIR/create_session.lua" "$THREAD_FOLLOWERS" "$KF_COUNT" "$WECHAT_ID"
 sleep 0.5 # let in-flight requests land
 SESSIONS=$(count_rows sessions)
+CREATE_RSS=$(rss_mib "$KEFU_PID")
 
 if [ "$INSTANCES" -gt 1 ]; then
     # The other instances, on the same database.
@@ -427,6 +430,13 @@ MESSAGES=$(( $(count_rows messages) - MESSAGES_BEFORE ))
 
 run_wrk token "$KEFU_PID" "$TOKEN_URL" "$BENCH_DIR/token.lua"
 
+# getonlinekflist over many open sessions (bench/read.sh).
+stop "$KEFU_PID"
+seed_read
+run_read
+ONLINE_RSS=$(rss_mib "$KEFU_PID")
+ONLINE_SESSIONS=$(count_rows sessions)
+
 # The journal's cost: the send run again on a kefu without a journal.
 if [ "$INSTANCES" -eq 1 ]; then
     stop "$KEFU_PID"
@@ -454,6 +464,7 @@ read -r Y_RPS Y_P50 Y_P99 Y_BAD Y_SOCK _ < <(parse_wrk "$TMP/yardstick.txt")
 read -r C_RPS C_P50 C_P99 C_BAD C_SOCK C_REUSED < <(parse_wrk "$TMP/create.txt")
 read -r S_RPS S_P50 S_P99 S_BAD S_SOCK _ < <(parse_wrk "$TMP/send.txt")
 read -r T_RPS T_P50 T_P99 T_BAD T_SOCK _ < <(parse_wrk "$TMP/token.txt")
+read -r O_RPS O_P50 O_P99 O_BAD O_SOCK _ < <(parse_wrk "$TMP/online.txt")
 C_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/create.txt")
 S_OK=$(sed -nE 's/^CHECK ok=([0-9]+).*/\1/p' "$TMP/send.txt")
 SPLIT=create$INSTANCES # the split create run (--instances)
@@ -468,11 +479,13 @@ verdict() { awk "BEGIN { exit !($1) }" && echo met || echo MISSED; }
 if [ -n "$PG" ]; then
     CREATE_GOAL=">= 0.12x and p99 < 20 ms: $(verdict "$C_RPS >= 0.12 * $Y_RPS && $C_P99 < 20")"
     SEND_GOAL="-"
+    ONLINE_GOAL="-"
     MSGLIST_GOAL="no goal on PostgreSQL"
     STARTUP_GOAL="no goal on PostgreSQL"
 else
     CREATE_GOAL=">= 0.50x and p99 < 10 ms: $(verdict "$C_RPS >= 0.5 * $Y_RPS && $C_P99 < 10")"
     SEND_GOAL=">= 0.40x and p99 < 10 ms: $(verdict "$S_RPS >= 0.4 * $Y_RPS && $S_P99 < 10")"
+    ONLINE_GOAL=">= 0.80x: $(verdict "$O_RPS >= 0.8 * $Y_RPS")"
     MSGLIST_GOAL="goal < 50 ms: $(verdict "$MSGLIST_MEDIAN < 50")"
     STARTUP_GOAL="goal < 50 ms: $(verdict "$STARTUP_MEDIAN < 50")"
 fi
@@ -497,6 +510,8 @@ printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' custom/send "$S_RPS" "$S_P50" "$S_
     "$(ratio "$S_RPS" "$Y_RPS")" "$S_BAD" "$S_SOCK" "$SEND_GOAL"
 printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' cgi-bin/token "$T_RPS" "$T_P50" "$T_P99" \
     "$(ratio "$T_RPS" "$Y_RPS")" "$T_BAD" "$T_SOCK" "-"
+printf '%-18s %10s %9s %9s %8s %6s %9s  %s\n' getonlinekflist "$O_RPS" "$O_P50" "$O_P99" \
+    "$(ratio "$O_RPS" "$Y_RPS")" "$O_BAD" "$O_SOCK" "$ONLINE_GOAL"
 printf '%-18s %10s  %s\n' "getmsglist ms" "$MSGLIST_MEDIAN" \
     "median of $MSGLIST_RUNS, 10000 records each (min $MSGLIST_MIN)   $MSGLIST_GOAL"
 printf '%-18s %10s  %s\n' "startup ms" "$STARTUP_MEDIAN" \
@@ -509,6 +524,10 @@ if [ "$INSTANCES" -gt 1 ]; then
 fi
 echo "send check: $S_OK good answers, $MESSAGES new messages in the database"
 echo "getmsglist check: $MSGLIST_NUMBER records in one answer"
+echo "getonlinekflist: $READ_APPS apps x $READ_KFS online accounts x $READ_PER_KF sessions each," \
+    "$ONLINE_SESSIONS open sessions in the database in all"
+echo "memory (RSS): $CREATE_RSS MiB after the create run ($SESSIONS open sessions)," \
+    "$ONLINE_RSS MiB after the getonlinekflist run; goal <= 64 MiB: $(verdict "$CREATE_RSS <= 64 && $ONLINE_RSS <= 64")"
 if [ -f "$TMP/send_nojournal.txt" ]; then
     read -r N_RPS N_P50 N_P99 N_BAD _ < <(parse_wrk "$TMP/send_nojournal.txt")
     echo "journal cost: custom/send $S_RPS req/s with the journal (p99 $S_P99 ms), $N_RPS without (p99 $N_P99 ms):" \
@@ -521,8 +540,8 @@ run_rps() { # NAME: the req/s of a run (of all its wrk processes)
         parse_split "$1" | cut -d' ' -f1
     fi
 }
-RUNS="yardstick create send token"
-if [ "$INSTANCES" -gt 1 ]; then RUNS="yardstick create $SPLIT send token"; fi
+RUNS="yardstick create send token online"
+if [ "$INSTANCES" -gt 1 ]; then RUNS="yardstick create $SPLIT send token online"; fi
 echo "server CPU during each run (percent of one core; thread names cut to 15 characters):"
 for name in $RUNS; do
     rps=$(run_rps "$name")
@@ -555,9 +574,9 @@ fi
 
 # Wrong answers make the run fail (exit 2); missed goals do not.
 status=0
-grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/send.txt" "$TMP/token.txt" || true
+grep -h '^CHECK first bad answer' "$TMP/create.txt" "$TMP/send.txt" "$TMP/token.txt" "$TMP/online.txt" || true
 if [ "$INSTANCES" -gt 1 ]; then grep -h '^CHECK first bad answer' "$TMP/$SPLIT".[0-9]*.txt || true; fi
-if [ "$((Y_BAD + C_BAD + M_BAD + S_BAD + T_BAD))" != 0 ]; then
+if [ "$((Y_BAD + C_BAD + M_BAD + S_BAD + T_BAD + O_BAD))" != 0 ]; then
     echo "error: some answers were wrong (see the bad column)"
     status=2
 fi

@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 pub const DEFAULT_SIZE: usize = 10_000;
 /// Bound in bytes of kept bodies, whatever the entry bound: 10 000 entries
 /// of two 64 KiB bodies would otherwise hold over a gigabyte.
-const MAX_BYTES: usize = 64 << 20;
+const MAX_BYTES: usize = 16 << 20;
 /// Entries a slow live reader may fall behind before it skips ahead.
 const FEED: usize = 1024;
 

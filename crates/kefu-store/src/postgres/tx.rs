@@ -74,6 +74,7 @@ fn refs<'v>(values: &'v [Value<'_>]) -> Vec<&'v (dyn ToSql + Sync)> {
 
 impl Conn for PgTx<'_, '_> {
     type Row<'r> = postgres::Row;
+    const KEEPS_KF_LOAD: bool = false;
 
     fn one<T>(
         &mut self,

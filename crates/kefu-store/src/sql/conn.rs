@@ -13,6 +13,9 @@ type R<T> = Result<T, StoreError>;
 pub(crate) trait Conn {
     /// A result row of this backend.
     type Row<'r>: Row;
+    /// Whether the database keeps `kf_load`, each account's open sessions
+    /// (SQLite, by triggers); otherwise `accepted_case` counts sessions.
+    const KEEPS_KF_LOAD: bool;
     /// The first row `sql` returns, decoded; `None` when it returns none.
     fn one<T>(
         &mut self,

@@ -324,6 +324,9 @@ impl<C: Conn> Tx for C {
     }
 
     fn accepted_cases(&mut self, appid: &AppId, live_since: Timestamp) -> R<Vec<(KfAccount, u32)>> {
+        if C::KEEPS_KF_LOAD {
+            return kept_cases(self, appid, live_since);
+        }
         static SQL: Sql = Sql::new(
             "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = $1 AND last_msg_at >= $2 \
              GROUP BY kf_account ORDER BY kf_account",
@@ -345,4 +348,28 @@ impl<C: Conn> Tx for C {
              DELETE FROM callbacks; DELETE FROM outbox; DELETE FROM deliveries;",
         )
     }
+}
+
+/// `accepted_case` from `kf_load`: each account's open session rows, less
+/// those idle past `live_since` that the sweep has not closed yet (found
+/// through the `sessions_idle` index, so normally none are read). Its cost
+/// follows the app's accounts, not its sessions.
+fn kept_cases<C: Conn>(c: &mut C, appid: &AppId, live_since: Timestamp) -> R<Vec<(KfAccount, u32)>> {
+    static KEPT: Sql = Sql::new(
+        "SELECT kf_account, sessions FROM kf_load WHERE appid = $1 AND sessions > 0 ORDER BY kf_account",
+    );
+    static IDLE: Sql = Sql::new(
+        "SELECT kf_account, COUNT(*) FROM sessions INDEXED BY sessions_idle \
+         WHERE last_msg_at < $2 AND appid = $1 GROUP BY kf_account",
+    );
+    let decode = |r: &C::Row<'_>| Ok((KfAccount::new(r.text(0)?), r.u32(1)?));
+    let mut cases = c.all(&KEPT, &[&appid.as_str()], decode)?;
+    let idle = c.all(&IDLE, &[&appid.as_str(), &live_since.0], decode)?;
+    for (kf, n) in idle {
+        if let Some(case) = cases.iter_mut().find(|(k, _)| *k == kf) {
+            case.1 = case.1.saturating_sub(n);
+        }
+    }
+    cases.retain(|(_, n)| *n > 0);
+    Ok(cases)
 }

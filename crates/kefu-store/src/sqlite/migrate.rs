@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/sqlite/0003_platform.sql")),
     (4, include_str!("../../migrations/sqlite/0004_callbacks.sql")),
     (5, include_str!("../../migrations/sqlite/0005_snapshots.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_kf_load.sql")),
 ];
 
 /// Applies pending migrations; returns how many ran.

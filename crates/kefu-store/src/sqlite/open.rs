@@ -48,7 +48,7 @@ pub(crate) fn open_connection(path: &Path, access: Access) -> Result<Connection,
         conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
         // The checkpointer thread checkpoints; no commit stops to do it.
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(backend)?;
-        conn.pragma_update(None, "cache_size", -65536).map_err(backend)?;
+        conn.pragma_update(None, "cache_size", -16384).map_err(backend)?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

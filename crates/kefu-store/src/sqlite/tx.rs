@@ -42,6 +42,7 @@ fn bound<'p>(params: &'p [&'p dyn Param]) -> impl Iterator<Item = Value<'p>> {
 
 impl Conn for SqliteTx<'_> {
     type Row<'r> = rusqlite::Row<'r>;
+    const KEEPS_KF_LOAD: bool = true;
 
     fn one<T>(
         &mut self,

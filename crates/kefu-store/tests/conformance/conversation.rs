@@ -7,6 +7,7 @@ use kefu_core::message::{Message, Opercode, RecordQuery};
 use kefu_core::queue::WaitCase;
 use kefu_core::window::{Contact, Grant};
 use kefu_core::Timestamp;
+use kefu_core::session::Session;
 use kefu_store::Tx;
 
 fn waiting(openid: &str, kf: Option<&str>, at: i64) -> WaitCase {
@@ -221,4 +222,84 @@ pub async fn only_live_sessions_count_as_accepted(s: Subject) {
         cases,
         vec![(KfAccount::new("a@test"), 1), (KfAccount::new("b@test"), 1)]
     );
+}
+
+/// `accepted_case` as the sessions give it: the live ones per account.
+fn counted(sessions: Vec<Session>, live_since: i64) -> Vec<(KfAccount, u32)> {
+    let mut cases: Vec<(KfAccount, u32)> = Vec::new();
+    for s in sessions.into_iter().filter(|s| s.last_msg_at.0 >= live_since) {
+        match cases.iter_mut().find(|(k, _)| *k == s.kf_account) {
+            Some(case) => case.1 += 1,
+            None => cases.push((s.kf_account, 1)),
+        }
+    }
+    cases.sort();
+    cases
+}
+
+/// What `accepted_cases` answers for both apps, beside what counting the
+/// sessions gives; the two must agree.
+async fn cases_and_counts(s: &Subject, live_since: i64) -> Vec<(Vec<(KfAccount, u32)>, Vec<(KfAccount, u32)>)> {
+    s.store
+        .read(move |tx: &mut dyn Tx| {
+            let mut both = Vec::new();
+            for appid in ["wx1", "wx2"].map(AppId::new) {
+                let mut cases = tx.accepted_cases(&appid, Timestamp(live_since))?;
+                cases.sort();
+                both.push((cases, counted(tx.sessions(&appid)?, live_since)));
+            }
+            Ok::<_, E>(both)
+        })
+        .await
+        .unwrap()
+}
+
+async fn assert_cases(s: &Subject, live_since: i64, expected: &[&[(&str, u32)]]) {
+    let got = cases_and_counts(s, live_since).await;
+    for ((cases, counted), want) in got.into_iter().zip(expected) {
+        let want: Vec<_> = want.iter().map(|(k, n)| (KfAccount::new(*k), *n)).collect();
+        assert_eq!(cases, counted, "accepted_cases against the sessions");
+        assert_eq!(cases, want);
+    }
+}
+
+async fn change(s: &Subject, mut f: impl FnMut(&mut dyn Tx) -> Result<(), kefu_store::StoreError> + Send + 'static) {
+    s.store.write(move |tx: &mut dyn Tx| f(tx).map_err(E::from)).await.unwrap();
+}
+
+/// Opens, moves, refreshes and closes sessions, deletes an account, and
+/// restores, wipes and imports: after each, every account's
+/// `accepted_case` equals its live sessions (however a backend keeps it).
+pub async fn accepted_cases_follow_every_change_of_the_sessions(s: Subject) {
+    change(&s, |tx| {
+        for (openid, kf, at) in [("o1", "a@t", 100), ("o2", "a@t", 100), ("o3", "b@t", 100), ("o4", "b@t", 10)] {
+            tx.put_session(&session("wx1", openid, kf, at))?;
+        }
+        tx.put_session(&session("wx2", "o1", "a@t", 100))
+    })
+    .await;
+    // o4 went idle at 50: counted nowhere, though its row is there.
+    assert_cases(&s, 50, &[&[("a@t", 2), ("b@t", 1)], &[("a@t", 1)]]).await;
+    change(&s, |tx| tx.save_snapshot("before", Timestamp(1)).map(drop)).await;
+    let doc = s.store.write(|tx: &mut dyn Tx| tx.export_state().map_err(E::from)).await.unwrap();
+
+    change(&s, |tx| {
+        tx.put_session(&session("wx1", "o1", "b@t", 100))?; // transferred
+        let mut fresh = session("wx1", "o4", "b@t", 10);
+        fresh.last_msg_at = Timestamp(60); // a message made it live again
+        tx.put_session(&fresh)?;
+        tx.delete_session(&AppId::new("wx1"), &OpenId::new("o2"))
+    })
+    .await;
+    assert_cases(&s, 50, &[&[("b@t", 3)], &[("a@t", 1)]]).await;
+    change(&s, |tx| tx.delete_kf(&AppId::new("wx1"), &KfAccount::new("b@t"))).await;
+    assert_cases(&s, 50, &[&[], &[("a@t", 1)]]).await;
+
+    change(&s, |tx| tx.restore_snapshot("before").map(drop)).await;
+    assert_cases(&s, 50, &[&[("a@t", 2), ("b@t", 1)], &[("a@t", 1)]]).await;
+    assert_cases(&s, 5, &[&[("a@t", 2), ("b@t", 2)], &[("a@t", 1)]]).await;
+    change(&s, |tx| tx.wipe()).await;
+    assert_cases(&s, 0, &[&[], &[]]).await;
+    change(&s, move |tx| tx.import_state(&doc)).await;
+    assert_cases(&s, 50, &[&[("a@t", 2), ("b@t", 1)], &[("a@t", 1)]]).await;
 }

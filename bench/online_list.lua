@@ -1,0 +1,31 @@
+-- wrk script for GET /cgi-bin/customservice/getonlinekflist (used by
+-- bench/run.sh), a read over many open sessions.
+--
+-- Arguments: ACCEPTED TOKEN... : each request asks for the next app's list
+-- in turn, with that app's access token. An answer counts as good when it
+-- is a 200 listing accounts whose accepted_case is ACCEPTED (every seeded
+-- account serves that many sessions).
+-- `done` prints one line: "CHECK ok=.. bad=.. reused=0" followed by a sample
+-- of the first bad answer, if any.
+
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "answers.lua")
+
+local paths, turn, expected = {}, 0, ""
+
+function init(args)
+  expected = '"accepted_case":' .. args[1] .. "}"
+  for i = 2, #args do
+    paths[#paths + 1] = "/cgi-bin/customservice/getonlinekflist?access_token=" .. args[i]
+  end
+  turn = id -- threads start on different apps
+end
+
+function request()
+  turn = turn + 1
+  return wrk.format("GET", paths[turn % #paths + 1])
+end
+
+function good(status, body)
+  return status == 200 and body:sub(1, 20) == '{"kf_online_list":[{' and body:find(expected, 1, true) ~= nil
+end
