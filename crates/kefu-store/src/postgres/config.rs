@@ -6,18 +6,21 @@
 //! points `search_path` at the URL's `schema`. [`Target`]'s `Display` is what
 //! logs show: host, port, database and schema, never user or password.
 //!
-//! kefu speaks to PostgreSQL without TLS. Over TCP every connection is made
-//! through a [`Cutoff`] (see `cutoff.rs`: the client takes it for a TLS
-//! connector, hence the TLS settings this module sets), so that a connection
-//! can be given up while the client is blocked on it; a URL asking for TLS
-//! is refused rather than served in plain text.
+//! Over TCP every connection is made through a [`Cutoff`] (see `cutoff.rs`:
+//! the client takes it for a TLS connector, hence the TLS settings this
+//! module sets), so that a connection can be given up while the client is
+//! blocked on it; `sslmode` and `sslrootcert` are read by `tls.rs`, and a
+//! URL that requires TLS gets it above the cutoff, or is refused where it
+//! cannot have it (a Unix socket, direct TLS negotiation).
 
 use super::cutoff::{Cutoff, CutoffConnect};
 use super::failure::{backend, describe};
+use super::tls::split_tls;
 use crate::error::StoreError;
 use crate::url::split_schema;
 use postgres::config::{Host, SslMode, SslNegotiation};
 use postgres::{Client, Config, NoTls};
+use rustls::ClientConfig;
 use std::fmt;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -47,22 +50,26 @@ pub(crate) struct Target {
     /// Whether connections go through a [`Cutoff`]: over TCP they do; a
     /// Unix socket (no network path to lose) is connected to directly.
     cut_off: bool,
+    /// TLS above the cutoff, when the URL requires it.
+    tls: Option<Arc<ClientConfig>>,
 }
 
 impl Target {
     /// Parses a `postgres://` URL (with kefu's optional `schema` parameter).
     pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
         let (url, schema) = split_schema(url)?;
+        let (url, tls) = split_tls(&url)?;
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| StoreError::Unsupported(format!("postgres url: {}", describe(&e))))?;
-        refuse_tls(&config)?;
+        refuse_direct_tls(&config)?;
         apply_settings(&mut config, schema.as_deref());
-        let cut_off = through_cutoff(&mut config);
+        let cut_off = through_cutoff(&mut config, tls.is_some())?;
         Ok(Target {
             config,
             schema,
             cut_off,
+            tls,
         })
     }
 
@@ -80,7 +87,11 @@ impl Target {
     /// and the attempt's connection is cut, so that the thread ends too.
     /// Tripping `cutoff` meanwhile (a job's deadline) fails it sooner.
     pub(crate) fn connect(&self, cutoff: &Arc<Cutoff>) -> Result<Client, StoreError> {
-        let (config, cut_off, through) = (self.config.clone(), self.cut_off, CutoffConnect(cutoff.clone()));
+        let (config, cut_off) = (self.config.clone(), self.cut_off);
+        let through = CutoffConnect {
+            cutoff: cutoff.clone(),
+            tls: self.tls.clone(),
+        };
         let (sender, receiver) = mpsc::sync_channel(1);
         std::thread::Builder::new()
             .name("kefu-pg-connect".into())
@@ -108,13 +119,12 @@ impl Target {
     }
 }
 
-/// kefu has no TLS: a URL that requires it is refused (it used to fail at
-/// the first connection), never served in plain text.
-fn refuse_tls(config: &Config) -> Result<(), StoreError> {
-    let required = matches!(config.get_ssl_mode(), SslMode::Require);
-    if required || config.get_ssl_negotiation() == SslNegotiation::Direct {
+/// Direct TLS negotiation (PostgreSQL 17) is refused: kefu asks the
+/// server for TLS the usual way.
+fn refuse_direct_tls(config: &Config) -> Result<(), StoreError> {
+    if config.get_ssl_negotiation() == SslNegotiation::Direct {
         return Err(StoreError::Unsupported(
-            "postgres url: kefu connects to PostgreSQL without TLS (sslmode=require and sslnegotiation=direct are not supported)"
+            "postgres url: sslnegotiation=direct is not supported (leave it out: kefu asks the server for TLS first)"
                 .into(),
         ));
     }
@@ -122,20 +132,31 @@ fn refuse_tls(config: &Config) -> Result<(), StoreError> {
 }
 
 /// Sets the client up to hand every TCP connection to a [`CutoffConnect`]:
-/// the client calls a TLS connector only when TLS is required, and only
-/// with direct negotiation does it skip asking the server for TLS first.
-/// The connector adds no TLS, so the server sees an ordinary connection.
-/// Whether it did: a Unix socket, or a host given by address only, keeps
-/// the plain connection (the client wants a host name for TLS).
-fn through_cutoff(config: &mut Config) -> bool {
+/// the client calls a TLS connector only when TLS is required. Without TLS,
+/// direct negotiation makes it skip asking the server for TLS first, and
+/// the connector adds none, so the server sees an ordinary connection; with
+/// TLS it asks the server first, as libpq does. Whether connections go
+/// through the cutoff: a Unix socket, or a host given by address only,
+/// keeps the plain connection (the client wants a host name for TLS), and
+/// cannot have TLS.
+fn through_cutoff(config: &mut Config, tls: bool) -> Result<bool, StoreError> {
     let hosts = config.get_hosts();
     let tcp = !hosts.is_empty() && hosts.iter().all(|h| matches!(h, Host::Tcp(_)));
-    if tcp {
-        config
+    match (tcp, tls) {
+        (true, false) => config
             .ssl_mode(SslMode::Require)
-            .ssl_negotiation(SslNegotiation::Direct);
-    }
-    tcp
+            .ssl_negotiation(SslNegotiation::Direct),
+        (true, true) => config
+            .ssl_mode(SslMode::Require)
+            .ssl_negotiation(SslNegotiation::Postgres),
+        (false, false) => config,
+        (false, true) => {
+            return Err(StoreError::Unsupported(
+                "postgres url: TLS needs a TCP host name (PostgreSQL has no TLS over a Unix socket)".into(),
+            ))
+        }
+    };
+    Ok(tcp)
 }
 
 fn apply_settings(config: &mut Config, schema: Option<&str>) {
@@ -219,20 +240,32 @@ mod tests {
     }
 
     #[test]
-    fn tcp_connections_go_through_the_cutoff_and_tls_is_refused() {
+    fn tcp_connections_go_through_the_cutoff_with_tls_when_required() {
         let t = Target::parse("postgres://kefu@db/kefu?sslmode=disable").unwrap();
-        assert!(t.cut_off);
+        assert!(t.cut_off && t.tls.is_none());
         assert!(matches!(t.config.get_ssl_mode(), SslMode::Require));
         assert_eq!(t.config.get_ssl_negotiation(), SslNegotiation::Direct);
+        let t = Target::parse("postgres://kefu@db/kefu?sslmode=require").unwrap();
+        assert!(t.cut_off && t.tls.is_some());
+        assert!(matches!(t.config.get_ssl_mode(), SslMode::Require));
+        assert_eq!(t.config.get_ssl_negotiation(), SslNegotiation::Postgres);
         let socket = Target::parse("postgres://kefu@%2Fvar%2Frun%2Fpostgresql/kefu").unwrap();
         assert!(!socket.cut_off);
         assert!(matches!(socket.config.get_ssl_mode(), SslMode::Prefer));
-        for tls in ["sslmode=require", "sslnegotiation=direct"] {
-            let refused = Target::parse(&format!("postgres://kefu:s3cret@db/kefu?{tls}"))
-                .err()
-                .unwrap();
-            assert!(matches!(refused, StoreError::Unsupported(_)), "{tls}");
-            assert!(refused.to_string().contains("without TLS"), "{refused}");
+        let refused = [
+            (
+                "postgres://kefu:s3cret@db/kefu?sslnegotiation=direct",
+                "sslnegotiation=direct is not supported",
+            ),
+            (
+                "postgres://kefu:s3cret@%2Ftmp/kefu?sslmode=require",
+                "TLS needs a TCP host name",
+            ),
+        ];
+        for (url, why) in refused {
+            let refused = Target::parse(url).err().unwrap();
+            assert!(matches!(refused, StoreError::Unsupported(_)), "{url}");
+            assert!(refused.to_string().contains(why), "{refused}");
             assert!(!refused.to_string().contains("s3cret"), "{refused}");
         }
     }

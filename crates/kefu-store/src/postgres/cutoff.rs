@@ -1,32 +1,36 @@
-//! A kill switch on one connection's socket.
+//! A kill switch on one connection's socket, under TLS when the URL asks.
 //!
 //! The synchronous client blocks its thread in a read or a write for as long
 //! as the socket neither delivers nor fails, and keeps no handle on that
 //! socket for anyone else: over a path that keeps TCP alive but delivers
 //! nothing, a worker would wait forever and keepalives never fire (the path
 //! acknowledges them). The client does let a TLS connector wrap the raw
-//! stream, so [`CutoffConnect`] is one that wraps it in no TLS at all: the
-//! bytes pass through unchanged, but every read and write first asks its
-//! [`Cutoff`]. Tripping the switch (from any thread) wakes the blocked read
-//! or write and makes it, and every later one, fail; the client then gives
-//! up the connection and the thread goes on.
+//! stream, so [`CutoffConnect`] is the connector of every TCP connection:
+//! every read and write of the raw socket first asks its [`Cutoff`].
+//! Tripping the switch (from any thread) wakes the blocked read or write and
+//! makes it, and every later one, fail; the client then gives up the
+//! connection and the thread goes on.
 //!
-//! The client calls a TLS connector only when TLS is required, and without
-//! the `SSLRequest` exchange only with direct negotiation; `config.rs` asks
-//! for both. The server then receives the ordinary startup message, exactly
-//! as without TLS (a PostgreSQL server tells a TLS handshake from a startup
-//! message by its first byte).
+//! Without TLS the bytes pass through unchanged: the client calls a TLS
+//! connector only when TLS is required, and without the `SSLRequest`
+//! exchange only with direct negotiation; `config.rs` asks for both, so the
+//! server receives the ordinary startup message, exactly as without TLS (a
+//! PostgreSQL server tells a TLS handshake from a startup message by its
+//! first byte). With TLS (`tls.rs`) the client asks the server for it as
+//! usual, and rustls runs over the switched socket.
 
 use futures_util::task::AtomicWaker;
 use postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
-use std::convert::Infallible;
-use std::future::{ready, Ready};
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+use std::future::{ready, Future};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_rustls::TlsConnector;
 
 /// The switch of one connection: once tripped, its socket fails every read
 /// and write.
@@ -65,36 +69,110 @@ impl Cutoff {
     }
 }
 
-/// The "TLS" connector that puts a [`Cutoff`] between the client and its socket.
+/// The connector that puts a [`Cutoff`] between the client and its socket,
+/// and rustls above it when `tls` is given.
 #[derive(Clone)]
-pub(crate) struct CutoffConnect(pub(crate) Arc<Cutoff>);
+pub(crate) struct CutoffConnect {
+    pub(crate) cutoff: Arc<Cutoff>,
+    pub(crate) tls: Option<Arc<ClientConfig>>,
+}
 
 impl<S> MakeTlsConnect<S> for CutoffConnect
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    type Stream = CutoffStream<S>;
-    type TlsConnect = CutoffConnect;
-    type Error = Infallible;
+    type Stream = Switched<S>;
+    type TlsConnect = CutoffHandshake;
+    type Error = io::Error;
 
-    fn make_tls_connect(&mut self, _domain: &str) -> Result<CutoffConnect, Infallible> {
-        Ok(self.clone())
+    fn make_tls_connect(&mut self, domain: &str) -> io::Result<CutoffHandshake> {
+        let tls = match &self.tls {
+            None => None,
+            Some(config) => {
+                let name = ServerName::try_from(domain.to_owned())
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                Some((config.clone(), name))
+            }
+        };
+        Ok(CutoffHandshake {
+            cutoff: self.cutoff.clone(),
+            tls,
+        })
     }
 }
 
-impl<S> TlsConnect<S> for CutoffConnect
+/// One connection's side of [`CutoffConnect`]: the host's name for TLS.
+pub(crate) struct CutoffHandshake {
+    cutoff: Arc<Cutoff>,
+    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
+}
+
+impl<S> TlsConnect<S> for CutoffHandshake
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    type Stream = CutoffStream<S>;
-    type Error = Infallible;
-    type Future = Ready<Result<CutoffStream<S>, Infallible>>;
+    type Stream = Switched<S>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<Switched<S>>> + Send>>;
 
     fn connect(self, stream: S) -> Self::Future {
-        ready(Ok(CutoffStream {
+        let raw = CutoffStream {
             inner: stream,
-            cutoff: self.0,
-        }))
+            cutoff: self.cutoff,
+        };
+        match self.tls {
+            None => Box::pin(ready(Ok(Switched::Plain(raw)))),
+            Some((config, name)) => Box::pin(async move {
+                let tls = TlsConnector::from(config).connect(name, raw).await?;
+                Ok(Switched::Tls(Box::new(tls)))
+            }),
+        }
+    }
+}
+
+/// A switched socket, as the client reads and writes it: the raw bytes, or
+/// TLS over them.
+pub(crate) enum Switched<S> {
+    Plain(CutoffStream<S>),
+    Tls(Box<tokio_rustls::client::TlsStream<CutoffStream<S>>>),
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for Switched<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Switched::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Switched::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Switched<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Switched::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Switched::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Switched::Plain(s) => Pin::new(s).poll_flush(cx),
+            Switched::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Switched::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Switched::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream for Switched<S> {
+    fn channel_binding(&self) -> ChannelBinding {
+        // SCRAM is not bound to the TLS channel (SCRAM-SHA-256, not -PLUS).
+        ChannelBinding::none()
     }
 }
 
@@ -141,13 +219,6 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CutoffStream<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream for CutoffStream<S> {
-    fn channel_binding(&self) -> ChannelBinding {
-        // No TLS, so nothing to bind SCRAM to.
-        ChannelBinding::none()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,8 +227,10 @@ mod tests {
 
     fn wrapped(cutoff: &Arc<Cutoff>) -> (CutoffStream<tokio::io::DuplexStream>, tokio::io::DuplexStream) {
         let (near, far) = tokio::io::duplex(64);
-        let connect = CutoffConnect(cutoff.clone());
-        let Ok(stream) = TlsConnect::connect(connect, near).into_inner();
+        let stream = CutoffStream {
+            inner: near,
+            cutoff: cutoff.clone(),
+        };
         (stream, far)
     }
 

@@ -36,6 +36,8 @@
 //! to the client, plus kefu's own `schema=NAME`: kefu's tables then live in
 //! that schema, which is created when missing (`search_path` is set on every
 //! connection). Without it they go where the server's `search_path` puts them.
+//! `sslmode` (`require`, `verify-ca`, `verify-full`) and `sslrootcert` ask
+//! for TLS, made with rustls (`tls.rs`).
 //!
 //! Migrations are the numbered files in `migrations/postgres/`, embedded,
 //! recorded in `schema_migrations` and applied at open under an advisory
@@ -49,6 +51,7 @@ mod config;
 mod cutoff;
 mod failure;
 mod migrate;
+mod tls;
 mod tx;
 mod watchdog;
 mod worker;

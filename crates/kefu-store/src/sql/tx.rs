@@ -355,9 +355,8 @@ impl<C: Conn> Tx for C {
 /// through the `sessions_idle` index, so normally none are read). Its cost
 /// follows the app's accounts, not its sessions.
 fn kept_cases<C: Conn>(c: &mut C, appid: &AppId, live_since: Timestamp) -> R<Vec<(KfAccount, u32)>> {
-    static KEPT: Sql = Sql::new(
-        "SELECT kf_account, sessions FROM kf_load WHERE appid = $1 AND sessions > 0 ORDER BY kf_account",
-    );
+    static KEPT: Sql =
+        Sql::new("SELECT kf_account, sessions FROM kf_load WHERE appid = $1 AND sessions > 0 ORDER BY kf_account");
     static IDLE: Sql = Sql::new(
         "SELECT kf_account, COUNT(*) FROM sessions INDEXED BY sessions_idle \
          WHERE last_msg_at < $2 AND appid = $1 GROUP BY kf_account",

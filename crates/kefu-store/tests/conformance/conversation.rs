@@ -5,9 +5,9 @@ use super::{fan, kf, session, Subject, E};
 use kefu_core::ids::{AppId, KfAccount, MsgId, OpenId};
 use kefu_core::message::{Message, Opercode, RecordQuery};
 use kefu_core::queue::WaitCase;
+use kefu_core::session::Session;
 use kefu_core::window::{Contact, Grant};
 use kefu_core::Timestamp;
-use kefu_core::session::Session;
 use kefu_store::Tx;
 
 fn waiting(openid: &str, kf: Option<&str>, at: i64) -> WaitCase {
@@ -264,7 +264,10 @@ async fn assert_cases(s: &Subject, live_since: i64, expected: &[&[(&str, u32)]])
 }
 
 async fn change(s: &Subject, mut f: impl FnMut(&mut dyn Tx) -> Result<(), kefu_store::StoreError> + Send + 'static) {
-    s.store.write(move |tx: &mut dyn Tx| f(tx).map_err(E::from)).await.unwrap();
+    s.store
+        .write(move |tx: &mut dyn Tx| f(tx).map_err(E::from))
+        .await
+        .unwrap();
 }
 
 /// Opens, moves, refreshes and closes sessions, deletes an account, and
@@ -272,7 +275,12 @@ async fn change(s: &Subject, mut f: impl FnMut(&mut dyn Tx) -> Result<(), kefu_s
 /// `accepted_case` equals its live sessions (however a backend keeps it).
 pub async fn accepted_cases_follow_every_change_of_the_sessions(s: Subject) {
     change(&s, |tx| {
-        for (openid, kf, at) in [("o1", "a@t", 100), ("o2", "a@t", 100), ("o3", "b@t", 100), ("o4", "b@t", 10)] {
+        for (openid, kf, at) in [
+            ("o1", "a@t", 100),
+            ("o2", "a@t", 100),
+            ("o3", "b@t", 100),
+            ("o4", "b@t", 10),
+        ] {
             tx.put_session(&session("wx1", openid, kf, at))?;
         }
         tx.put_session(&session("wx2", "o1", "a@t", 100))
@@ -281,7 +289,11 @@ pub async fn accepted_cases_follow_every_change_of_the_sessions(s: Subject) {
     // o4 went idle at 50: counted nowhere, though its row is there.
     assert_cases(&s, 50, &[&[("a@t", 2), ("b@t", 1)], &[("a@t", 1)]]).await;
     change(&s, |tx| tx.save_snapshot("before", Timestamp(1)).map(drop)).await;
-    let doc = s.store.write(|tx: &mut dyn Tx| tx.export_state().map_err(E::from)).await.unwrap();
+    let doc = s
+        .store
+        .write(|tx: &mut dyn Tx| tx.export_state().map_err(E::from))
+        .await
+        .unwrap();
 
     change(&s, |tx| {
         tx.put_session(&session("wx1", "o1", "b@t", 100))?; // transferred

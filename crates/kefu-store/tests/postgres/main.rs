@@ -8,6 +8,7 @@ use kefu_test_support as common;
 
 mod deadline;
 mod proxy;
+mod tls;
 
 use common::PgSchema;
 use kefu_core::app::{AccountType, App};
