@@ -103,11 +103,18 @@ async fn sync_clock(
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // Health reads the store itself, with its own deadline.
-    if req.uri().path() != "/_kefu/health" {
+    // Health reads the store itself, with its own deadline; a WeChat-side
+    // request with a token reads the clock with its credential check.
+    let path = req.uri().path();
+    if path != "/_kefu/health" && (path.starts_with("/_kefu/") || !has_access_token(req.uri().query())) {
         service::clock::sync(&state).await;
     }
     next.run(req).await
+}
+
+/// Whether a query carries an `access_token` parameter.
+fn has_access_token(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
 }
 
 /// Serves on an already bound listener until `shutdown` resolves.

@@ -1,6 +1,7 @@
 //! Who is calling: the app (or component) behind an `access_token`, whether
 //! it may call the endpoint (48001, 61007), and the quotas it spends.
 
+use super::clock;
 use crate::cache::{Grant, Principal};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -15,27 +16,36 @@ use std::sync::Arc;
 
 /// The caller behind an `access_token`: 41001 when missing, 40014 when
 /// unknown or malformed, then the token's own 40001 / 42001. An authorizer
-/// token whose authorization was revoked is 40001.
+/// token whose authorization was revoked is 40001. On a shared store the
+/// virtual clock's offset is read in the same snapshot (the clock
+/// middleware leaves requests with a token to this read).
 pub(crate) async fn authenticate(state: &AppState, token: String) -> Result<Arc<Principal>, ApiError> {
     credential::check_token_param(&token)?;
-    let now = state.now();
     if let Some(found) = state.credentials.get(&token) {
-        found.token.check(now)?;
+        found.token.check(state.now())?;
         return Ok(found);
     }
     let seen = state.credentials.generation();
-    let key = AccessToken::new(token);
-    let principal = state
+    let (key, shared) = (AccessToken::new(token), state.store.shared());
+    let (offset, principal) = state
         .store
         .read(move |tx| {
-            let rec = tx.token(&key)?.ok_or(ErrCode::InvalidAccessToken)?;
-            load_principal(tx, rec).map(Arc::new)
+            let offset = if shared { Some(clock::read_offset(tx)?) } else { None };
+            let principal = match tx.token(&key)? {
+                Some(rec) => load_principal(tx, rec).map(Arc::new),
+                None => Err(ErrCode::InvalidAccessToken.into()),
+            };
+            Ok::<_, ApiError>((offset, principal))
         })
         .await?;
+    if let Some(offset) = offset {
+        state.clock.set_offset(offset);
+    }
+    let principal = principal?;
     state
         .credentials
         .insert(seen, principal.token.token.as_str(), principal.clone());
-    principal.token.check(now)?;
+    principal.token.check(state.now())?;
     Ok(principal)
 }
 

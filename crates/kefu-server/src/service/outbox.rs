@@ -8,16 +8,17 @@ use kefu_core::push::{Push, PushEvent, PushId};
 use kefu_core::Timestamp;
 use kefu_store::{StoreError, Tx};
 
-/// Queues `event` for the app's developer server, when the app has one.
+/// Queues `event` for the app's developer server, when the app has one;
+/// whether it did (the dispatcher need not be woken otherwise).
 pub(crate) fn push(
     tx: &mut dyn Tx,
     appid: &AppId,
     openid: &OpenId,
     at: Timestamp,
     event: PushEvent,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if tx.callback(appid)?.is_none() {
-        return Ok(());
+        return Ok(false);
     }
     tx.enqueue_push(&Push {
         id: PushId(0),
@@ -27,5 +28,5 @@ pub(crate) fn push(
         nonce: rand::random(),
         event,
     })?;
-    Ok(())
+    Ok(true)
 }

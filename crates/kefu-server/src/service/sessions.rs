@@ -42,8 +42,9 @@ pub(crate) fn current_session(
     }
 }
 
-/// Closes a session and pushes `kf_close_session` as of `at`.
-pub(crate) fn end(tx: &mut dyn Tx, s: &Session, at: Timestamp) -> Result<(), StoreError> {
+/// Closes a session and pushes `kf_close_session` as of `at`; whether a
+/// push was queued.
+pub(crate) fn end(tx: &mut dyn Tx, s: &Session, at: Timestamp) -> Result<bool, StoreError> {
     tx.delete_session(&s.appid, &s.openid)?;
     let event = PushEvent::KfCloseSession {
         kf: s.kf_account.clone(),
@@ -51,8 +52,9 @@ pub(crate) fn end(tx: &mut dyn Tx, s: &Session, at: Timestamp) -> Result<(), Sto
     outbox::push(tx, &s.appid, &s.openid, at, event)
 }
 
-/// Opens a session (the follower leaves the queue) and pushes `kf_create_session`.
-pub(crate) fn begin(tx: &mut dyn Tx, s: &Session) -> Result<(), StoreError> {
+/// Opens a session (the follower leaves the queue) and pushes
+/// `kf_create_session`; whether a push was queued.
+pub(crate) fn begin(tx: &mut dyn Tx, s: &Session) -> Result<bool, StoreError> {
     tx.delete_waitcase(&s.appid, &s.openid)?;
     tx.put_session(s)?;
     let event = PushEvent::KfCreateSession {
@@ -128,35 +130,39 @@ fn parties(tx: &mut dyn Tx, appid: &AppId, req: &KfSessionRequest, now: Timestam
 /// or 65414. A waiting follower leaves the queue.
 pub(crate) async fn create(state: &AppState, caller: &AppId, req: KfSessionRequest) -> Result<(), ApiError> {
     let (appid, now) = (caller.clone(), state.now());
-    state
+    let queued = state
         .store
         .write(move |tx| {
             let p = parties(tx, &appid, &req, now)?;
             match session::check_create(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref(), now)? {
-                CreateOutcome::Exists => Ok::<_, ApiError>(()),
+                CreateOutcome::Exists => Ok::<_, ApiError>(false),
                 CreateOutcome::Open(s) => Ok(begin(tx, &s)?),
             }
         })
         .await?;
-    state.pushes.wake();
+    if queued {
+        state.pushes.wake();
+    }
     Ok(())
 }
 
 /// `kfsession/close`: 65401, 40003, 65413, 65414.
 pub(crate) async fn close(state: &AppState, caller: &AppId, req: KfSessionRequest) -> Result<(), ApiError> {
     let (appid, now) = (caller.clone(), state.now());
-    state
+    let queued = state
         .store
         .write(move |tx| {
             let p = parties(tx, &appid, &req, now)?;
             session::check_close(p.kf.as_ref(), p.fan.as_ref(), p.current.as_ref())?;
             match &p.current {
                 Some(s) => Ok::<_, ApiError>(end(tx, s, now)?),
-                None => Ok(()),
+                None => Ok(false),
             }
         })
         .await?;
-    state.pushes.wake();
+    if queued {
+        state.pushes.wake();
+    }
     Ok(())
 }
 
