@@ -9,8 +9,9 @@
 //! store unwrapped (`AppState::bookkeeping`). `GET /_kefu/events` streams
 //! the counter. It
 //! says *that* something changed, not what: a view reads again what it
-//! shows. Writes made by another process sharing a PostgreSQL database are
-//! not seen here (behaviour §17).
+//! shows. Writes made by another process sharing a PostgreSQL database
+//! reach it as that process's hint (the store's `hear_peers`, a `NOTIFY`),
+//! and this process's commits are hinted to the others (`tell_peers`).
 
 use kefu_store::{BoxFuture, JobError, JobOutput, ReadJob, Store, StoreError, WriteJob};
 use std::sync::Arc;
@@ -68,7 +69,13 @@ pub(crate) struct Announcing {
 }
 
 impl Announcing {
+    /// Announces this process's commits, and (on a shared store) what
+    /// other processes say they committed.
     pub(crate) fn wrap(inner: Arc<dyn Store>, changes: Arc<Changes>) -> Arc<dyn Store> {
+        if inner.shared() {
+            let heard = changes.clone();
+            inner.hear_peers(Box::new(move || heard.bump()));
+        }
         Arc::new(Announcing { inner, changes })
     }
 }
@@ -76,11 +83,12 @@ impl Announcing {
 impl Store for Announcing {
     fn submit_write(&self, job: WriteJob, queue_on: Option<String>) -> BoxFuture<Result<JobOutput, JobError>> {
         let write = self.inner.submit_write(job, queue_on);
-        let changes = self.changes.clone();
+        let (changes, inner) = (self.changes.clone(), self.inner.clone());
         Box::pin(async move {
             let done = write.await;
             if done.is_ok() {
                 changes.bump();
+                inner.tell_peers();
             }
             done
         })
@@ -100,6 +108,14 @@ impl Store for Announcing {
 
     fn probe(&self) -> BoxFuture<Result<(), StoreError>> {
         self.inner.probe()
+    }
+
+    fn tell_peers(&self) {
+        self.inner.tell_peers();
+    }
+
+    fn hear_peers(&self, heard: Box<dyn Fn() + Send + Sync>) {
+        self.inner.hear_peers(heard);
     }
 }
 

@@ -26,6 +26,16 @@ pub trait Store: Send + Sync + 'static {
     fn probe(&self) -> BoxFuture<Result<(), StoreError>> {
         probe_write(self)
     }
+    /// Tells the other processes sharing the data that this one committed
+    /// changes: a hint for what shows state (the console), never relied on
+    /// for correctness; coalesced. Nothing when nobody shares the data.
+    fn tell_peers(&self) {}
+    /// Calls `heard` whenever another process sharing the data says it
+    /// committed changes, and after hearing was interrupted (some may have
+    /// been missed). Never, when nobody shares the data.
+    fn hear_peers(&self, heard: Box<dyn Fn() + Send + Sync>) {
+        drop(heard);
+    }
 }
 
 /// The default [`Store::probe`]: commits the meta row [`PROBE_KEY`].

@@ -39,6 +39,9 @@
 //! `sslmode` (`require`, `verify-ca`, `verify-full`) and `sslrootcert` ask
 //! for TLS, made with rustls (`tls.rs`).
 //!
+//! Processes sharing the database hint to each other that they committed
+//! changes with `LISTEN`/`NOTIFY` (`herald.rs`), for the console only.
+//!
 //! Migrations are the numbered files in `migrations/postgres/`, embedded,
 //! recorded in `schema_migrations` and applied at open under an advisory
 //! lock, so that processes starting together apply each file once.
@@ -50,6 +53,7 @@
 mod config;
 mod cutoff;
 mod failure;
+mod herald;
 mod migrate;
 mod tls;
 mod tx;
@@ -60,7 +64,8 @@ use crate::error::StoreError;
 use crate::job::{BoxFuture, JobError, JobOutput, ReadJob, WriteJob};
 use crate::store::Store;
 use config::Target;
-use std::sync::Arc;
+use herald::Herald;
+use std::sync::{Arc, OnceLock};
 use worker::{Mode, Pool};
 
 /// Threads (and connections) that run write jobs.
@@ -72,6 +77,9 @@ const READERS: usize = 4;
 pub struct PgStore {
     writes: Pool,
     reads: Pool,
+    target: Arc<Target>,
+    /// Change hints to and from other processes, started at first use.
+    herald: OnceLock<Herald>,
 }
 
 impl PgStore {
@@ -83,8 +91,14 @@ impl PgStore {
         tracing::info!(db = %target, applied, "PostgreSQL store open");
         Ok(PgStore {
             writes: Pool::start(Mode::Write, WRITERS, target.clone())?,
-            reads: Pool::start(Mode::Read, READERS, target)?,
+            reads: Pool::start(Mode::Read, READERS, target.clone())?,
+            target,
+            herald: OnceLock::new(),
         })
+    }
+
+    fn herald(&self) -> &Herald {
+        self.herald.get_or_init(|| Herald::start(self.target.clone()))
     }
 }
 
@@ -104,6 +118,14 @@ impl Store for PgStore {
     fn shared(&self) -> bool {
         // Other kefu processes may write the same database.
         true
+    }
+
+    fn tell_peers(&self) {
+        self.herald().tell();
+    }
+
+    fn hear_peers(&self, heard: Box<dyn Fn() + Send + Sync>) {
+        self.herald().listen(heard);
     }
 }
 

@@ -7,6 +7,7 @@
 use kefu_test_support as common;
 
 mod deadline;
+mod hints;
 mod proxy;
 mod tls;
 

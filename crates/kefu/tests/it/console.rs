@@ -1,7 +1,9 @@
 //! The console's event stream from the real binary, where the push
 //! dispatcher runs: its claims of the outbox (every 250 ms) commit but
 //! change nothing a view shows, so an idle server announces nothing, and
-//! one change is one step of the counter.
+//! one change is one step of the counter. With two instances on one
+//! PostgreSQL schema, a console on one hears of changes made through the
+//! other.
 
 use crate::support::Kefu;
 use std::time::Duration;
@@ -25,6 +27,11 @@ async fn commits(http: &reqwest::Client, base: &str) -> u64 {
 /// The change counter as a new event stream's first event gives it.
 async fn counter(http: &reqwest::Client, base: &str) -> u64 {
     let mut stream = http.get(format!("{base}/_kefu/events")).send().await.unwrap();
+    next_state(&mut stream).await
+}
+
+/// The counter of the stream's next `state` event (10 s at most).
+async fn next_state(stream: &mut reqwest::Response) -> u64 {
     let mut text = String::new();
     while !text.contains("\n\n") {
         let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await;
@@ -61,4 +68,29 @@ async fn the_dispatchers_claims_are_not_announced_and_a_change_is_one_step() {
     // Assert: the claims moved nothing (a commit is counted before its
     // caller hears of it); the follower is the one change.
     assert_eq!(counter(&http, &kefu.base).await, first + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_hears_of_changes_made_through_another_instance() {
+    // Arrange: two instances on one schema, a console's stream on the second.
+    let Some(schema) = crate::pg::PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url("");
+    let (a, b) = (Kefu::start_url(&url, &[], &[]), Kefu::start_url(&url, &[], &[]));
+    let http = reqwest::Client::new();
+    let mut stream = http.get(format!("{}/_kefu/events", b.base)).send().await.unwrap();
+    let mut seen = next_state(&mut stream).await;
+
+    // Act and assert: each follower added through the first instance is
+    // followed by an event on the second. (Its hint listener may add one
+    // event of its own when it connects, so one change alone proves
+    // nothing; a second, made after the first was heard, must be heard too.)
+    let fans = format!("{}/_kefu/apps/{}/fans", a.base, a.demo.appid);
+    for change in 1..=2 {
+        assert_eq!(http.post(&fans).send().await.unwrap().status(), 200);
+        let next = next_state(&mut stream).await;
+        assert!(next > seen, "change {change}: {next} after {seen}");
+        seen = next;
+    }
 }
