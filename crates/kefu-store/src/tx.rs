@@ -62,6 +62,9 @@ pub trait Tx: ConversationTx + PlatformTx + CallbackTx + crate::state::StateTx {
     fn kf(&mut self, appid: &AppId, account: &KfAccount) -> R<Option<KfRecord>>;
     /// The app's kf accounts by `kf_id`.
     fn kfs(&mut self, appid: &AppId) -> R<Vec<KfRecord>>;
+    /// The app's bound accounts whose worker is online, by `kf_id`: each
+    /// account and its `kf_id` (`getonlinekflist`, without reading the rest).
+    fn online_kfs(&mut self, appid: &AppId) -> R<Vec<(KfAccount, i64)>>;
     /// Inserts or replaces a kf account.
     fn put_kf(&mut self, kf: &KfRecord) -> R<()>;
     /// Deletes a kf account with its avatar and sessions; followers waiting

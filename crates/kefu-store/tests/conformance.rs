@@ -477,6 +477,7 @@ conformance!(sqlite, postgres:
     followers_page_in_openid_order,
     only_live_sessions_count_as_accepted,
     accepted_cases_follow_every_change_of_the_sessions,
+    online_kfs_are_the_bound_online_accounts_by_kf_id,
     apps_keep_their_whitelist_and_quotas,
     components_tickets_and_authorizations_round_trip,
     authorizer_tokens_remember_their_component,

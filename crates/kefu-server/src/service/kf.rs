@@ -10,6 +10,7 @@ use kefu_core::session;
 use kefu_core::Timestamp;
 use kefu_store::HeadImage;
 use kefu_store::Tx;
+use std::collections::HashMap;
 
 /// `kfaccount/add`: 65404, 65403, 65406, 65405; the account gets the app's next `kf_id`.
 pub(crate) async fn add(state: &AppState, caller: &AppId, req: KfAccountRequest) -> Result<(), ApiError> {
@@ -166,19 +167,18 @@ pub(crate) async fn online_list(state: &AppState, caller: &AppId) -> Result<KfOn
         .store
         .read(move |tx| {
             enabled_app(tx, &appid)?;
-            let cases = tx.accepted_cases(&appid, session::live_since(now))?;
-            let kf_online_list = tx
-                .kfs(&appid)?
+            let cases: HashMap<_, _> = tx
+                .accepted_cases(&appid, session::live_since(now))?
                 .into_iter()
-                .filter(|k| k.worker.is_some() && k.online)
-                .map(|k| KfOnlineInfo {
+                .collect();
+            let kf_online_list = tx
+                .online_kfs(&appid)?
+                .into_iter()
+                .map(|(account, kf_id)| KfOnlineInfo {
                     status: 1,
-                    kf_id: k.kf_id,
-                    accepted_case: cases
-                        .iter()
-                        .find(|(a, _)| *a == k.account)
-                        .map_or(0, |(_, n)| i64::from(*n)),
-                    kf_account: k.account.to_string(),
+                    kf_id,
+                    accepted_case: cases.get(&account).map_or(0, |n| i64::from(*n)),
+                    kf_account: account.to_string(),
                 })
                 .collect();
             Ok(KfOnlineList { kf_online_list })

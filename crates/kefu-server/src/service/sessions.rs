@@ -67,17 +67,40 @@ pub(crate) fn begin(tx: &mut dyn Tx, s: &Session) -> Result<bool, StoreError> {
 const SWEEP_BATCH: u32 = 500;
 
 /// Closes the sessions (of every app) that have been idle for 30 minutes,
-/// pushing `kf_close_session` for each; answers how many closed.
+/// pushing `kf_close_session` for each, a batch per write until none is
+/// left (sessions that went idle together, after a busy hour or a clock
+/// advance, close in seconds, not at one batch a second); answers how many
+/// closed.
 pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
     let now = state.now();
+    let mut total = 0;
+    loop {
+        let (closed, full) = sweep_batch(state, now).await?;
+        total += closed;
+        if !full {
+            break;
+        }
+        // Requests go on between batches.
+        tokio::task::yield_now().await;
+    }
+    if total > 0 {
+        state.pushes.wake();
+    }
+    Ok(total)
+}
+
+/// One batch of [`sweep_idle`]: how many closed, and whether the batch was
+/// full (more may be idle).
+async fn sweep_batch(state: &AppState, now: Timestamp) -> Result<(usize, bool), StoreError> {
     let before = session::live_since(now);
     // A read first: most sweeps find nothing and need no write.
     let idle = state
         .store
         .read(move |tx| tx.idle_sessions(before, SWEEP_BATCH))
         .await?;
+    let full = idle.len() == SWEEP_BATCH as usize;
     if idle.is_empty() {
-        return Ok(0);
+        return Ok((0, false));
     }
     let closed = state
         .store
@@ -93,10 +116,7 @@ pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
             Ok::<_, StoreError>(closed)
         })
         .await?;
-    if closed > 0 {
-        state.pushes.wake();
-    }
-    Ok(closed)
+    Ok((closed, full))
 }
 
 /// The kf account a request names, `None` when malformed or unknown.

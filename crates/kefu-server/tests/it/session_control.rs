@@ -179,6 +179,38 @@ async fn sessions_close_after_thirty_idle_minutes_and_messages_keep_them_open() 
     app.create_session(&b, &openid).await.assert_ok();
 }
 
+/// More sessions going idle together than one sweep's batch (500) all
+/// close on the advance that idles them: the account serves none at once.
+#[tokio::test]
+async fn many_sessions_idle_together_all_close_on_one_advance() {
+    use kefu_core::ids::{AppId, KfAccount, OpenId};
+    use kefu_core::session::Session;
+    use kefu_core::Timestamp;
+    let (app, a, _, _) = setup().await;
+    let (appid, kf) = (AppId::new(app.appid.clone()), KfAccount::new(a.clone()));
+    app.state
+        .store
+        .write(move |tx| {
+            for n in 0..1203 {
+                let openid = OpenId::new(format!("o_idle_{n:05}"));
+                tx.put_session(&Session::open(appid.clone(), openid, kf.clone(), Timestamp(T0)))?;
+            }
+            Ok::<_, kefu_store::StoreError>(())
+        })
+        .await
+        .unwrap();
+    let online = app.wx_get("/cgi-bin/customservice/getonlinekflist").await.json();
+    assert_eq!(online["kf_online_list"][0]["accepted_case"], 1203);
+
+    app.advance(30 * 60).await;
+
+    let online = app.wx_get("/cgi-bin/customservice/getonlinekflist").await.json();
+    assert_eq!(online["kf_online_list"][0]["accepted_case"], 0);
+    let appid = AppId::new(app.appid.clone());
+    let left = app.state.store.read(move |tx| tx.sessions(&appid)).await.unwrap();
+    assert_eq!(left.len(), 0, "every idle session closed before the advance answered");
+}
+
 #[tokio::test]
 async fn session_control_is_for_certified_official_and_service_accounts() {
     let app = TestApp::new().await;

@@ -154,6 +154,16 @@ impl<C: Conn> Tx for C {
         self.all(&SQL, &[&appid.as_str()], |r| kf_row(r))
     }
 
+    fn online_kfs(&mut self, appid: &AppId) -> R<Vec<(KfAccount, i64)>> {
+        static SQL: Sql = Sql::new(
+            "SELECT kf_account, kf_id FROM kf_accounts WHERE appid = $1 AND worker IS NOT NULL AND online \
+             ORDER BY kf_id",
+        );
+        self.all(&SQL, &[&appid.as_str()], |r| {
+            Ok((KfAccount::new(r.text(0)?), r.i64(1)?))
+        })
+    }
+
     fn put_kf(&mut self, k: &KfRecord) -> R<()> {
         static SQL: Sql = Sql::new(concat!(
             "INSERT INTO kf_accounts (",

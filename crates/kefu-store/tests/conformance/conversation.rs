@@ -315,3 +315,37 @@ pub async fn accepted_cases_follow_every_change_of_the_sessions(s: Subject) {
     change(&s, move |tx| tx.import_state(&doc)).await;
     assert_cases(&s, 50, &[&[("a@t", 2), ("b@t", 1)], &[("a@t", 1)]]).await;
 }
+
+/// `online_kfs`: bound accounts whose worker is online, by `kf_id`; an
+/// offline one, an unbound one (even marked online) and another app's are
+/// left out.
+pub async fn online_kfs_are_the_bound_online_accounts_by_kf_id(s: Subject) {
+    change(&s, |tx| {
+        let mut late = kf("wx1", "z@test", Some("worker_1"));
+        late.kf_id = 1003;
+        let mut offline = kf("wx1", "b@test", Some("worker_2"));
+        (offline.kf_id, offline.online) = (1002, false);
+        let mut unbound = kf("wx1", "c@test", None);
+        (unbound.kf_id, unbound.online) = (1004, true);
+        for k in [
+            late,
+            offline,
+            unbound,
+            kf("wx1", "a@test", Some("worker_3")),
+            kf("wx2", "d@test", Some("w")),
+        ] {
+            tx.put_kf(&k)?;
+        }
+        Ok(())
+    })
+    .await;
+    let got = s
+        .store
+        .read(|tx: &mut dyn Tx| tx.online_kfs(&AppId::new("wx1")).map_err(E::from))
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![(KfAccount::new("a@test"), 1001), (KfAccount::new("z@test"), 1003)]
+    );
+}
