@@ -15,6 +15,11 @@
 #          sessions, so most sends also keep a session open and are records,
 #      (d) GET /cgi-bin/token, which issues a new token every call
 #          (bench/token.lua);
+#      (e) GET /cgi-bin/customservice/getonlinekflist, a read, over READ_APPS
+#          (10) apps of READ_KFS (100) bound, online kf accounts, each serving
+#          READ_PER_KF (147) open sessions: 147 000 open sessions besides the
+#          others (bench/read.sh, bench/online_list.lua: every answer lists the
+#          accounts with accepted_case READ_PER_KF);
 #      and checks every answer: bad answers (non-200, errcode != 0, no
 #      access_token) and socket errors are reported, and the sessions and
 #      messages written to the database are counted against the good answers;
@@ -23,8 +28,10 @@
 # It prints a summary table: req/s, p50, p99, req/s relative to the yardstick,
 # errors, and the goals beside the figures (kfsession/create at >= 0.5x the
 # yardstick with p99 < 10 ms; custom/send at >= 0.4x with p99 < 10 ms;
-# getmsglist of 10000 records < 50 ms; startup < 50 ms), then the server's
-# CPU per request and its busiest threads during each run.
+# getonlinekflist at >= 0.8x; getmsglist of 10000 records < 50 ms; startup
+# < 50 ms), kefu's resident memory after the create run and after the read
+# (goal <= 64 MiB), then the server's CPU per request and its busiest threads
+# during each run.
 # Exit status: 0, or 2 when some answer was wrong; a missed goal only shows.
 #
 # On PostgreSQL (--database postgres://USER@HOST:PORT/DB) the same runs go to
@@ -48,6 +55,8 @@
 #   STARTUP_RUNS=5     kefu starts timed
 #   RECORDS=12000      chat records seeded for getmsglist (10000 read per call)
 #   MSGLIST_RUNS=20    getmsglist calls timed
+#   READ_APPS=10, READ_KFS=100, READ_PER_KF=147   the getonlinekflist run's apps,
+#                      online accounts per app and open sessions per account
 #   KEEP_TMP=1         keep the temporary directory (database, logs, wrk output)
 #                      and, on PostgreSQL, the schema
 #
@@ -367,6 +376,8 @@ run_wrk_split() {
             "$@" "$((first + k * threads))" >"$TMP/$name.$k.txt" 2>&1 &
         wrks+=($!)
     done
+    # Every wrk has ended (and its answers were counted) before the rows are.
+    for k in "${!wrks[@]}"; do wait "${wrks[$k]}" || failed=1; done
     wait "$profiler" || true
     for k in $(seq 0 $((n - 1))); do sed 's/^/    /' "$TMP/$name.$k.txt" >&2; done
     [ "$failed" = 0 ] || die "wrk $name failed"
