@@ -3,8 +3,8 @@
 --
 -- Arguments: ACCEPTED TOKEN... : each request asks for the next app's list
 -- in turn, with that app's access token. An answer counts as good when it
--- is a 200 listing accounts whose accepted_case is ACCEPTED (every seeded
--- account serves that many sessions).
+-- is a 200 listing accounts, every one with accepted_case ACCEPTED (every
+-- seeded account serves that many sessions).
 -- `done` prints one line: "CHECK ok=.. bad=.. reused=0" followed by a sample
 -- of the first bad answer, if any.
 
@@ -26,6 +26,19 @@ function request()
   return wrk.format("GET", paths[turn % #paths + 1])
 end
 
+local function count(body, text)
+  local n, at = 0, 1
+  while true do
+    local found = body:find(text, at, true)
+    if not found then return n end
+    n, at = n + 1, found + #text
+  end
+end
+
 function good(status, body)
-  return status == 200 and body:sub(1, 20) == '{"kf_online_list":[{' and body:find(expected, 1, true) ~= nil
+  if status ~= 200 or body:sub(1, 20) ~= '{"kf_online_list":[{' then
+    return false
+  end
+  local accounts = count(body, '"kf_account":')
+  return accounts > 0 and count(body, expected) == accounts
 end

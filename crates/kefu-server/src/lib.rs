@@ -103,18 +103,22 @@ async fn sync_clock(
     req: Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // Health reads the store itself, with its own deadline; a WeChat-side
-    // request with a token reads the clock with its credential check.
+    // Health reads the store itself, with its own deadline; a call of an
+    // endpoint that checks an access token reads the clock with that check.
     let path = req.uri().path();
-    if path != "/_kefu/health" && (path.starts_with("/_kefu/") || !has_access_token(req.uri().query())) {
+    if path != "/_kefu/health" && !checks_token(path, req.uri().query()) {
         service::clock::sync(&state).await;
     }
     next.run(req).await
 }
 
-/// Whether a query carries an `access_token` parameter.
-fn has_access_token(query: Option<&str>) -> bool {
-    query.is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
+/// Whether the request is to an endpoint that needs an `access_token`
+/// and carries one: its credential check reads the clock.
+fn checks_token(path: &str, query: Option<&str>) -> bool {
+    let endpoint = kefu_core::endpoint::find(path)
+        .or_else(|| kefu_core::endpoint::documented(path).and_then(kefu_core::endpoint::find));
+    endpoint.is_some_and(|e| e.needs_token)
+        && query.is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("access_token")))
 }
 
 /// Serves on an already bound listener until `shutdown` resolves.

@@ -76,15 +76,16 @@ pub(crate) async fn sweep_idle(state: &AppState) -> Result<usize, StoreError> {
     let mut total = 0;
     loop {
         let (closed, full) = sweep_batch(state, now).await?;
+        if closed > 0 {
+            // Each batch's pushes go out while the next is made.
+            state.pushes.wake();
+        }
         total += closed;
         if !full {
             break;
         }
         // Requests go on between batches.
         tokio::task::yield_now().await;
-    }
-    if total > 0 {
-        state.pushes.wake();
     }
     Ok(total)
 }

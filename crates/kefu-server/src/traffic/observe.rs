@@ -172,6 +172,12 @@ pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Ne
         }
         None => handler.await,
     };
+    // The virtual clock as the request was answered: on a shared store the
+    // credential check may just have read another instance's advance.
+    let seen = Seen {
+        virtual_time: state.now().0,
+        ..seen
+    };
     let appid = match slot.0.get() {
         Some(a) => Some(a.to_string()),
         None => token_request_appid(&seen, &response),

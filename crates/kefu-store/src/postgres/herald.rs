@@ -17,7 +17,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the thread listens before it looks for something to send.
 const WAIT: Duration = Duration::from_millis(50);
@@ -133,16 +133,14 @@ fn connect(target: &Target, channel: &str, cutoff: &Arc<Cutoff>) -> Result<(Clie
 /// is dropped (`None`).
 fn relay(mut client: Client, pid: i32, channel: &str, shared: &Shared) -> Option<String> {
     while !shared.stopped.load(Ordering::Acquire) {
-        let mut others = false;
-        {
-            let mut notifications = client.notifications();
-            let mut waiting = notifications.timeout_iter(WAIT);
-            loop {
-                match waiting.next() {
-                    Ok(Some(n)) => others |= n.process_id() != pid,
-                    Ok(None) => break,
-                    Err(e) => return Some(e.to_string()),
-                }
+        // One deadline a round: a steady stream of notifications (each
+        // would start the client's timer again) cannot hold the round open.
+        let (mut others, deadline) = (false, Instant::now() + WAIT);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) {
+            match client.notifications().timeout_iter(left).next() {
+                Ok(Some(n)) => others |= n.process_id() != pid,
+                Ok(None) => break,
+                Err(e) => return Some(e.to_string()),
             }
         }
         if others {

@@ -14,8 +14,11 @@
 //! - `verify-full`: that, and it must name the host the URL gives.
 //!
 //! `sslrootcert` is a PEM file of root certificates, or `system` for the
-//! public roots compiled into kefu (Mozilla's set). Errors name the
-//! parameter and never repeat the rest of the URL.
+//! public roots compiled into kefu (Mozilla's set), which (as in libpq) goes
+//! with `verify-full` only and makes it the default: any host can show a
+//! certificate those roots vouch for. Errors name the parameter and never
+//! repeat the rest of the URL. Names are checked as webpki does: against
+//! the certificate's subject alternative names, not its common name.
 
 use crate::error::StoreError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -56,7 +59,15 @@ pub(crate) fn split_tls(url: &str) -> Result<(String, Option<Arc<ClientConfig>>)
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    let mode = parse_mode(mode.as_deref().unwrap_or("prefer"))?;
+    let mode = match (mode.as_deref(), root.as_deref()) {
+        // libpq's rule: the public roots vouch for any name, so only a check
+        // of the name makes them worth anything.
+        (None, Some("system")) => Mode::VerifyFull,
+        (Some(m), Some("system")) if m != "verify-full" => return Err(unsupported(format!(
+            "sslrootcert=system needs sslmode=verify-full (not {m}): the public roots vouch for any host's certificate"
+        ))),
+        (mode, _) => parse_mode(mode.unwrap_or("prefer"))?,
+    };
     Ok((url, client_config(mode, root.as_deref())?))
 }
 
@@ -218,6 +229,9 @@ mod tests {
         );
         let url = "postgres://kefu@db/kefu?sslmode=verify-full&sslrootcert=system";
         assert_eq!(split(url), Ok(("postgres://kefu@db/kefu".into(), true)));
+        // The public roots alone ask for TLS, checked in full (libpq's rule).
+        let url = "postgres://kefu@db/kefu?sslrootcert=system";
+        assert_eq!(split(url), Ok(("postgres://kefu@db/kefu".into(), true)));
     }
 
     #[test]
@@ -229,6 +243,10 @@ mod tests {
         assert!(e.contains("need sslrootcert"), "{e}");
         let e = refused("sslmode=verify-ca&sslrootcert=%2Fnowhere%2Froot.pem");
         assert!(e.contains("sslrootcert: cannot read /nowhere/root.pem"), "{e}");
+        for weaker in ["disable", "prefer", "require", "verify-ca"] {
+            let e = refused(&format!("sslmode={weaker}&sslrootcert=system"));
+            assert!(e.contains("sslrootcert=system needs sslmode=verify-full"), "{e}");
+        }
         let e = refused("sslmode=require&sslmode=disable");
         assert!(e.contains("`sslmode` is given twice"), "{e}");
         for e in [e, refused("sslmode=verify-full")] {
