@@ -63,12 +63,17 @@ pub(crate) fn split_tls(url: &str) -> Result<(String, Option<Arc<ClientConfig>>)
         // libpq's rule: the public roots vouch for any name, so only a check
         // of the name makes them worth anything.
         (None, Some("system")) => Mode::VerifyFull,
-        (Some(m), Some("system")) if m != "verify-full" => return Err(unsupported(format!(
-            "sslrootcert=system needs sslmode=verify-full (not {m}): the public roots vouch for any host's certificate"
-        ))),
+        (Some(m), Some("system")) if m != "verify-full" => return Err(system_needs_full(m)),
         (mode, _) => parse_mode(mode.unwrap_or("prefer"))?,
     };
     Ok((url, client_config(mode, root.as_deref())?))
+}
+
+/// `sslrootcert=system` with a mode that does not check the host's name.
+fn system_needs_full(mode: &str) -> StoreError {
+    unsupported(format!(
+        "sslrootcert=system needs sslmode=verify-full (not {mode}): the public roots vouch for any host's certificate"
+    ))
 }
 
 fn once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), StoreError> {
