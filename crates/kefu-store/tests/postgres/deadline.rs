@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
 /// The store's job deadline, documented.
-const DEADLINE: Duration = Duration::from_secs(10);
+pub(super) const DEADLINE: Duration = Duration::from_secs(10);
 /// How late after it the worker's answer may come (the watchdog looks
 /// every 100 ms; the caller's own safety net waits 2 s more).
-const LATE: Duration = Duration::from_millis(1500);
+pub(super) const LATE: Duration = Duration::from_millis(1500);
 /// Longest a closure waits for the test's word.
 const WORD: Duration = Duration::from_secs(30);
 /// Longest a write may take on a sound path.
@@ -29,7 +29,7 @@ const PROMPT: Duration = Duration::from_secs(3);
 
 /// What a held job does once the test lets it go.
 #[derive(Clone, Copy)]
-enum Then {
+pub(super) enum Then {
     /// Returns: the worker commits.
     Commit,
     /// Writes once more first.
@@ -37,14 +37,14 @@ enum Then {
 }
 
 /// A job held inside its transaction, after writing app `appid`.
-struct Held {
+pub(super) struct Held {
     write: JoinHandle<Result<(), E>>,
     is_ready: Receiver<()>,
     go: Sender<()>,
 }
 
 impl Held {
-    fn start(store: &Arc<dyn Store>, appid: &'static str, then: Then) -> Held {
+    pub(super) fn start(store: &Arc<dyn Store>, appid: &'static str, then: Then) -> Held {
         let (ready, is_ready) = channel();
         let (go, wait) = channel::<()>();
         let store = store.clone();
@@ -64,14 +64,14 @@ impl Held {
     }
 
     /// Waits until the job has written and stopped.
-    fn ready(&self) {
+    pub(super) fn ready(&self) {
         let ready = tokio::task::block_in_place(|| self.is_ready.recv_timeout(WORD));
         ready.expect("the job started");
     }
 
     /// Lets the job go on and waits for its answer: its error text, and how
     /// long the answer took since `since`.
-    async fn go(self, since: Instant) -> (String, Duration) {
+    pub(super) async fn go(self, since: Instant) -> (String, Duration) {
         self.go.send(()).unwrap();
         let answer = self.write.await.unwrap();
         let took = since.elapsed();

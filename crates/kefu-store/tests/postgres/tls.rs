@@ -2,17 +2,20 @@
 //! against the test server itself (when it has TLS on), and every mode that
 //! checks a certificate against a relay that answers PostgreSQL's
 //! `SSLRequest`, terminates TLS with rustls and a certificate made here,
-//! and passes the plain bytes on to the test server.
+//! and passes the plain bytes on to the test server (or to a relay that can
+//! go silent: the kill switch still cuts a TLS connection at its deadline).
 
+use super::deadline::{Held, Then, DEADLINE, LATE};
 use super::{app_ids, open, put_app};
 use kefu_test_support as common;
 
-use super::proxy::upstream;
+use super::proxy::{upstream, Proxy};
 use common::{off_runtime, PgSchema};
 use kefu_store::{DatabaseUrl, StoreError};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -59,8 +62,13 @@ enum Answer {
     NoTls,
 }
 
-/// Starts the relay on its own runtime; its port.
+/// Starts the relay to the test server on its own runtime; its port.
 fn relay(server: rustls::ServerConfig, answer: Answer) -> u16 {
+    relay_to(server, answer, upstream())
+}
+
+/// Starts the relay to `to` on its own runtime; its port.
+fn relay_to(server: rustls::ServerConfig, answer: Answer, to: SocketAddr) -> u16 {
     let (port_tx, port_rx) = std::sync::mpsc::channel();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
     std::thread::spawn(move || {
@@ -73,7 +81,7 @@ fn relay(server: rustls::ServerConfig, answer: Answer) -> u16 {
             port_tx.send(listener.local_addr().unwrap().port()).unwrap();
             loop {
                 let (client, _) = listener.accept().await.unwrap();
-                tokio::spawn(serve(client, acceptor.clone(), answer, upstream()));
+                tokio::spawn(serve(client, acceptor.clone(), answer, to));
             }
         });
     });
@@ -209,4 +217,28 @@ async fn sslmode_require_encrypts_every_connection_to_the_server() {
     });
     assert!(all >= 2, "the store's connections are seen: {all}");
     assert_eq!(encrypted, all);
+}
+
+/// The kill switch sits under TLS: a job held in its transaction on a TLS
+/// connection whose path then goes silent (the plain side behind the relay
+/// swallows everything) is cut at its deadline, and the store goes on over
+/// new TLS connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_connection_gone_silent_is_cut_at_the_deadline() {
+    let Some(schema) = PgSchema::fresh() else { return };
+    let path = Proxy::start(upstream());
+    let port = relay_to(pki().server, Answer::Tls, SocketAddr::from(([127, 0, 0, 1], path.port)));
+    let store = open(&url_via(&schema, "localhost", port, "sslmode=require"));
+    let submitted = Instant::now();
+    let held = Held::start(&store, "wx1", Then::WriteAgain);
+    held.ready();
+
+    path.black_hole();
+    let (message, took) = held.go(submitted).await;
+    assert!(message.contains("passed its deadline"), "{message}");
+    assert!(took < DEADLINE + LATE, "answered after {took:?}");
+
+    path.up();
+    put_app(&*store, "wx2").await.unwrap();
+    assert_eq!(app_ids(&*store).await.unwrap(), vec!["wx2"]);
 }
