@@ -6,9 +6,9 @@
 -- statement (import, restore and wipe included), and it is neither
 -- exported nor kept in snapshots. Rows of idle sessions the sweep has not
 -- closed yet are still counted here; the read subtracts them through
--- `sessions_idle`. PostgreSQL counts the sessions instead: one counter row
--- per account, written by every session change, would make concurrent
--- SERIALIZABLE writers conflict on it.
+-- `sessions_idle`. PostgreSQL's 0006 indexes the sessions by account
+-- instead and counts them: one counter row per account, written by every
+-- session change, would make concurrent SERIALIZABLE writers conflict on it.
 
 CREATE TABLE kf_load (
     appid      TEXT NOT NULL,

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/postgres/0003_platform.sql")),
     (4, include_str!("../../migrations/postgres/0004_callbacks.sql")),
     (5, include_str!("../../migrations/postgres/0005_snapshots.sql")),
+    (6, include_str!("../../migrations/postgres/0006_kf_load.sql")),
 ];
 
 /// First key of kefu's advisory locks (the bytes of "kefu"); the second is

@@ -337,8 +337,11 @@ impl<C: Conn> Tx for C {
         if C::KEEPS_KF_LOAD {
             return kept_cases(self, appid, live_since);
         }
+        // `+ 0` keeps a generic plan of this prepared statement off
+        // `sessions_idle`, which it would walk over every app's sessions;
+        // the app's rows come from `sessions_by_kf`.
         static SQL: Sql = Sql::new(
-            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = $1 AND last_msg_at >= $2 \
+            "SELECT kf_account, COUNT(*) FROM sessions WHERE appid = $1 AND last_msg_at + 0 >= $2 \
              GROUP BY kf_account ORDER BY kf_account",
         );
         self.all(&SQL, &[&appid.as_str(), &live_since.0], |r| {

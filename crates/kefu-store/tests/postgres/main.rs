@@ -109,7 +109,7 @@ async fn migrations_apply_once_when_processes_start_together() {
         })
         .collect();
     let applied: usize = runs.into_iter().map(|r| r.join().unwrap()).sum();
-    assert_eq!(applied, 5, "each migration file applied exactly once");
+    assert_eq!(applied, 6, "each migration file applied exactly once");
     assert_eq!(kefu_store::migrate(&url).unwrap(), 0);
     let store = kefu_store::open(&url).unwrap();
     assert_eq!(store.backend(), "postgres");
