@@ -71,6 +71,36 @@ pub(crate) fn split_schema(url: &str) -> Result<(String, Option<String>), StoreE
     Ok((url, schema))
 }
 
+/// Takes the parameters `names` out of a URL's query (values decoded):
+/// the URL left, and each parameter's value, in the order of `names`. A
+/// parameter given twice is refused.
+pub(crate) fn take_params<const N: usize>(
+    url: &str,
+    names: [&str; N],
+) -> Result<(String, [Option<String>; N]), StoreError> {
+    let mut values = [const { None }; N];
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), values));
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = form_urlencoded::parse(pair.as_bytes()).next().unwrap_or_default();
+        match names.iter().position(|n| *n == key) {
+            Some(i) if values[i].is_some() => {
+                return Err(StoreError::Unsupported(format!("postgres url: `{key}` is given twice")))
+            }
+            Some(i) => values[i] = Some(value.into_owned()),
+            None => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, values))
+}
+
 /// A schema name kefu can use unquoted: lower-case ASCII letters, digits and
 /// `_`, not starting with a digit, at most 63 bytes (PostgreSQL's limit).
 fn check_schema(name: &str) -> Result<String, StoreError> {

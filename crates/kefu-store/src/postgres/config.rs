@@ -1,6 +1,8 @@
 //! Where the PostgreSQL backend connects and with which session settings.
 //!
-//! The URL's own parameters go to the client unchanged; kefu adds what makes
+//! The URL's own parameters go to the client unchanged, but for kefu's own
+//! (`schema`, the pool sizes `writers` and `readers`, and the TLS ones of
+//! `tls.rs`); kefu adds what makes
 //! an outage fail fast instead of hanging (connect timeout, keepalives,
 //! server-side statement and idle timeouts), asks for durable commits, and
 //! points `search_path` at the URL's `schema`. [`Target`]'s `Display` is what
@@ -17,7 +19,7 @@ use super::cutoff::{Cutoff, CutoffConnect};
 use super::failure::{backend, describe};
 use super::tls::split_tls;
 use crate::error::StoreError;
-use crate::url::split_schema;
+use crate::url::{split_schema, take_params};
 use postgres::config::{Host, SslMode, SslNegotiation};
 use postgres::{Client, Config, NoTls};
 use rustls::ClientConfig;
@@ -52,6 +54,27 @@ pub(crate) struct Target {
     cut_off: bool,
     /// TLS above the cutoff, when the URL requires it.
     tls: Option<Arc<ClientConfig>>,
+    /// Connections (and threads) that run write jobs: `writers=N`.
+    pub(crate) writers: usize,
+    /// Connections (and threads) that run read jobs: `readers=N`.
+    pub(crate) readers: usize,
+}
+
+/// Write and read connections when the URL does not say.
+const POOL: usize = 4;
+/// The most either pool may have.
+const MOST_POOL: usize = 64;
+
+/// A pool size from the URL: 1 to [`MOST_POOL`], [`POOL`] when not given.
+fn pool_size(name: &str, value: Option<String>) -> Result<usize, StoreError> {
+    match value {
+        None => Ok(POOL),
+        Some(v) => v.parse().ok().filter(|n| (1..=MOST_POOL).contains(n)).ok_or_else(|| {
+            StoreError::Unsupported(format!(
+                "postgres url: {name}={v:?} is not a number from 1 to {MOST_POOL}"
+            ))
+        }),
+    }
 }
 
 impl Target {
@@ -59,6 +82,8 @@ impl Target {
     pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
         let (url, schema) = split_schema(url)?;
         let (url, tls) = split_tls(&url)?;
+        let (url, [writers, readers]) = take_params(&url, ["writers", "readers"])?;
+        let (writers, readers) = (pool_size("writers", writers)?, pool_size("readers", readers)?);
         let mut config: Config = url
             .parse()
             .map_err(|e: postgres::Error| StoreError::Unsupported(format!("postgres url: {}", describe(&e))))?;
@@ -70,6 +95,8 @@ impl Target {
             schema,
             cut_off,
             tls,
+            writers,
+            readers,
         })
     }
 
@@ -267,6 +294,31 @@ mod tests {
             assert!(matches!(refused, StoreError::Unsupported(_)), "{url}");
             assert!(refused.to_string().contains(why), "{refused}");
             assert!(!refused.to_string().contains("s3cret"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn pool_sizes_come_from_the_url_within_bounds() {
+        let t = Target::parse("postgres://kefu@db/kefu").unwrap();
+        assert_eq!((t.writers, t.readers), (POOL, POOL));
+        let t = Target::parse("postgres://kefu@db/kefu?writers=16&readers=2&schema=k1").unwrap();
+        assert_eq!((t.writers, t.readers, t.schema()), (16, 2, Some("k1")));
+        for bad in [
+            "writers=0",
+            "readers=65",
+            "writers=many",
+            "writers=",
+            "readers=1&readers=2",
+        ] {
+            let e = Target::parse(&format!("postgres://kefu:s3cret@db/kefu?{bad}"))
+                .err()
+                .unwrap();
+            let e = e.to_string();
+            assert!(
+                e.contains("not a number from 1 to 64") || e.contains("given twice"),
+                "{bad}: {e}"
+            );
+            assert!(!e.contains("s3cret"), "{e}");
         }
     }
 

@@ -36,6 +36,7 @@
 //! to the client, plus kefu's own `schema=NAME`: kefu's tables then live in
 //! that schema, which is created when missing (`search_path` is set on every
 //! connection). Without it they go where the server's `search_path` puts them.
+//! `writers=N` and `readers=N` (1 to 64, 4 by default) size the two pools.
 //! `sslmode` (`require`, `verify-ca`, `verify-full`) and `sslrootcert` ask
 //! for TLS, made with rustls (`tls.rs`).
 //!
@@ -68,11 +69,6 @@ use herald::Herald;
 use std::sync::{Arc, OnceLock};
 use worker::{Mode, Pool};
 
-/// Threads (and connections) that run write jobs.
-const WRITERS: usize = 4;
-/// Threads (and connections) that run read jobs.
-const READERS: usize = 4;
-
 /// The PostgreSQL store: a pool of writer and a pool of reader connections.
 pub struct PgStore {
     writes: Pool,
@@ -90,8 +86,8 @@ impl PgStore {
         let applied = off_runtime(|| migrate::run(&mut target.connect(&Arc::default())?, target.schema()))?;
         tracing::info!(db = %target, applied, "PostgreSQL store open");
         Ok(PgStore {
-            writes: Pool::start(Mode::Write, WRITERS, target.clone())?,
-            reads: Pool::start(Mode::Read, READERS, target.clone())?,
+            writes: Pool::start(Mode::Write, target.writers, target.clone())?,
+            reads: Pool::start(Mode::Read, target.readers, target.clone())?,
             target,
             herald: OnceLock::new(),
         })

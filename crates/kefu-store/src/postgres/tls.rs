@@ -21,6 +21,7 @@
 //! the certificate's subject alternative names, not its common name.
 
 use crate::error::StoreError;
+use crate::url::take_params;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -41,24 +42,7 @@ enum Mode {
 /// Takes `sslmode` and `sslrootcert` out of `url`: the URL left for the
 /// client, and the TLS configuration when the URL requires TLS.
 pub(crate) fn split_tls(url: &str) -> Result<(String, Option<Arc<ClientConfig>>), StoreError> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_owned(), None));
-    };
-    let (mut mode, mut root) = (None, None);
-    let mut kept = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = form_urlencoded::parse(pair.as_bytes()).next().unwrap_or_default();
-        match &*key {
-            "sslmode" => once(&mut mode, "sslmode", value.into_owned())?,
-            "sslrootcert" => once(&mut root, "sslrootcert", value.into_owned())?,
-            _ => kept.push(pair),
-        }
-    }
-    let url = if kept.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
+    let (url, [mode, root]) = take_params(url, ["sslmode", "sslrootcert"])?;
     let mode = match (mode.as_deref(), root.as_deref()) {
         // libpq's rule: the public roots vouch for any name, so only a check
         // of the name makes them worth anything.
@@ -74,13 +58,6 @@ fn system_needs_full(mode: &str) -> StoreError {
     unsupported(format!(
         "sslrootcert=system needs sslmode=verify-full (not {mode}): the public roots vouch for any host's certificate"
     ))
-}
-
-fn once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), StoreError> {
-    if slot.replace(value).is_some() {
-        return Err(unsupported(format!("`{name}` is given twice")));
-    }
-    Ok(())
 }
 
 fn unsupported(why: String) -> StoreError {

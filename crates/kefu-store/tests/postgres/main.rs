@@ -8,6 +8,7 @@ use kefu_test_support as common;
 
 mod deadline;
 mod hints;
+mod pools;
 mod proxy;
 mod tls;
 
