@@ -51,24 +51,8 @@ impl fmt::Debug for DatabaseUrl {
 /// Splits kefu's `schema=NAME` parameter off a PostgreSQL URL: returns the
 /// URL the client library understands and the schema, if one was named.
 pub(crate) fn split_schema(url: &str) -> Result<(String, Option<String>), StoreError> {
-    let Some((base, query)) = url.split_once('?') else {
-        return Ok((url.to_owned(), None));
-    };
-    let mut schema = None;
-    let mut kept = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.strip_prefix("schema=") {
-            Some(_) if schema.is_some() => return Err(StoreError::Unsupported("`schema` is given twice".into())),
-            Some(name) => schema = Some(check_schema(name)?),
-            None => kept.push(pair),
-        }
-    }
-    let url = if kept.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
-    Ok((url, schema))
+    let (url, [schema]) = take_params(url, ["schema"])?;
+    Ok((url, schema.map(|name| check_schema(&name)).transpose()?))
 }
 
 /// Takes the parameters `names` out of a URL's query (values decoded):
